@@ -1,0 +1,1 @@
+"""Models of feed ingestion (providers, quarantine, overrides): see the ingestion issue."""

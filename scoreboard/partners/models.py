@@ -1,0 +1,1 @@
+"""Models of the partner API (keys, webhooks, deliveries): see the partner API issue."""
