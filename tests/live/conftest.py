@@ -1,0 +1,71 @@
+"""Fixtures for live tests: real ASGI server processes and a live football event.
+
+Server processes read the pytest-django TEST database, so tests that use them must
+commit their rows: mark them `@pytest.mark.django_db(transaction=True)`.
+One server (or pair) per test module keeps the area fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from scoreboard import services
+from scoreboard.models import Competition, Event, Sport, Team
+from tests.support.asgi_server import AsgiServer, test_database_url
+
+
+@pytest.fixture(scope="module")
+def asgi_server_factory(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[Callable[..., AsgiServer]]:
+    """Start real ASGI servers (`factory(server="uvicorn"|"daphne", env={...})`).
+
+    Every server started through the factory is stopped when the module ends.
+    """
+    started: list[AsgiServer] = []
+
+    def factory(*, server: str = "uvicorn", env: dict[str, str] | None = None) -> AsgiServer:
+        with django_db_blocker.unblock():
+            database_url = test_database_url()
+        instance = AsgiServer(
+            database_url=database_url,
+            redis_url=os.environ.get("REDIS_URL"),
+            server=server,
+            env=env,
+        )
+        started.append(instance)
+        return instance.start()
+
+    yield factory
+    for instance in started:
+        instance.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def asgi_server(asgi_server_factory: Callable[..., AsgiServer]) -> AsgiServer:
+    """One uvicorn process serving the app for the whole module."""
+    return asgi_server_factory()
+
+
+@pytest.fixture(scope="module")
+def asgi_server_pair(asgi_server_factory: Callable[..., AsgiServer]) -> tuple[AsgiServer, ...]:
+    """Two uvicorn processes on the same Redis: the distributed topology in miniature."""
+    return (asgi_server_factory(), asgi_server_factory())
+
+
+@pytest.fixture
+def live_football_event() -> Event:
+    """Arsenal v Chelsea, kicked off and live in the first half (version 2)."""
+    sport = Sport.objects.create(slug="football", name="Football", kind="football")
+    competition = Competition.objects.create(sport=sport, slug="pl", name="Premier League")
+    home = Team.objects.create(sport=sport, name="Arsenal", short_name="ARS")
+    away = Team.objects.create(sport=sport, name="Chelsea", short_name="CHE")
+    event = services.create_event(
+        competition=competition, home=home, away=away, kickoff=timezone.now()
+    )
+    return services.change_status(event=event, status="live")
