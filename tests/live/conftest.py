@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from scoreboard import services
 from scoreboard.models import Competition, Event, Sport, Team
-from tests.support.asgi_server import AsgiServer, test_database_url
+from tests.support.asgi_server import AsgiServer, server_database_url
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def asgi_server_factory(
 
     def factory(*, server: str = "uvicorn", env: dict[str, str] | None = None) -> AsgiServer:
         with django_db_blocker.unblock():
-            database_url = test_database_url()
+            database_url = server_database_url()
         instance = AsgiServer(
             database_url=database_url,
             redis_url=os.environ.get("REDIS_URL"),

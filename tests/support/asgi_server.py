@@ -9,7 +9,7 @@ database (so rows the test commits are visible to it) and at the test Redis.
         server.ws_url     # "ws://127.0.0.1:PORT"
         server.restart()  # stop and start again on the same port (resume tests)
 
-`test_database_url()` builds the URL of the test database from Django's settings; call
+`server_database_url()` builds the URL of the test database from Django's settings; call
 it after pytest-django's `django_db_setup` has run (the fixtures in
 tests/live/conftest.py do).
 """
@@ -40,7 +40,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_database_url() -> str:
+def server_database_url() -> str:
     """DATABASE_URL of the database the test process uses (the `test_...` one)."""
     from django.conf import settings
 
