@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 LIVE_REPLAY_WINDOW = env_int("LIVE_REPLAY_WINDOW", 200)  # changes a client may resume across
 LIVE_COALESCE_MS = env_int("LIVE_COALESCE_MS", 20)
 LIVE_SOCKET_BUFFER = env_int("LIVE_SOCKET_BUFFER", 256)
+LIVE_HEARTBEAT_SECONDS = env_float("LIVE_HEARTBEAT_SECONDS", 10.0)
+# Redis pub/sub ignores the DB number: the channel is named after it so deployments (or
+# test runs) sharing one Redis server never hear each other's changes.
+LIVE_CHANNEL = env_str(
+    "LIVE_CHANNEL", f"scoreline:changes:{REDIS_URL.rsplit('/', 1)[-1] if REDIS_URL else 0}"
+)
 FEED_SILENT_AFTER_SECONDS = env_int("FEED_SILENT_AFTER_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
