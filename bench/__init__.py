@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench-live`, ...): separate processes, baseline in the same run."""

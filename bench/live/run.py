@@ -1,0 +1,701 @@
+"""`make bench-live`: live fan-out of our stack against the `websockets.broadcast` floor.
+
+One invocation, one machine, separate processes (PERF.md):
+1. creates/migrates the benchmark database and seeds a few live events (services);
+2. for each ASGI server (uvicorn, daphne) serving `liveapp.asgi:application` on Redis:
+   VIEWERS sockets subscribe to topic `live` from separate client process(es), and a
+   driver process writes RATE changes/s for SECONDS through the service layer (as a
+   worker would); latency = commit -> receipt at the client;
+3. the baseline: a plain `websockets` server, one Redis subscription, `websockets.broadcast`,
+   fed the same frames (captured from step 2) at the same rate by a publisher process;
+   latency = publish -> receipt;
+4. optionally (--alt core,pubsub) the textbook design: one channel-layer group member per
+   socket, RedisChannelLayer / RedisPubSubChannelLayer.
+Prints a table, then as its LAST line one JSON object (uvicorn's figures, `baseline_*`,
+`daphne_*`, `ratio` = our server CPU µs per delivery / the baseline's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import resource
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench.live.common import cpu_of, frame_seq, frame_versions, percentile
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+TOPIC = "live"
+VIEWERS_PER_CLIENT = 2500  # one client process per this many viewers (client CPU < 1 core)
+
+
+# ---------------------------------------------------------------- processes
+
+
+class Procs:
+    """Every process this run starts, so each is stopped (by its own pid) at the end."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, argv: list[str], env: dict, log: Path, **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=ROOT,
+            stderr=open(log, "ab"),  # noqa: SIM115 - the child keeps it
+            **kw,
+        )
+        self.started.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen, timeout: float = 5.0) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.started):
+            self.stop(proc)
+
+
+class LineReader:
+    """JSON lines from a child's stdout pipe, with a timeout (no blocking readline)."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc, self.buf = proc, b""
+
+    def next(self, timeout: float) -> dict:
+        deadline = time.time() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.time()
+            if left <= 0:
+                raise TimeoutError(f"no line from pid {self.proc.pid} in {timeout}s")
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    raise RuntimeError(f"pid {self.proc.pid} exited (rc={self.proc.poll()})")
+                self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early (rc={proc.returncode})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return want
+
+
+# ---------------------------------------------------------------- setup
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_env(args: argparse.Namespace, **extra: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="liveapp.settings",
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        DEBUG=os.environ.get("BENCH_DEBUG", "0"),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-live-not-a-secret",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def setup(args: argparse.Namespace, work: Path) -> dict:
+    ensure_database(args.database_url)
+    env = django_env(args)
+    log = open(work / "setup.log", "ab")  # noqa: SIM115
+    subprocess.run(
+        [PY, "manage.py", "migrate", "--noinput", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=log,
+        stderr=log,
+    )
+    out = subprocess.run(
+        [PY, "-m", "bench.live.seed", "--events", str(args.events)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- one phase
+
+
+@dataclass
+class Phase:
+    name: str  # "uvicorn", "daphne", "baseline", "alt-core", ...
+    server_argv: list[str]
+    server_env: dict
+    port: int
+    driver_argv: list[str]  # without --out
+    driver_env: dict
+    match: str  # "version" (our frames) or "seq" (replayed frames)
+    result: dict = field(default_factory=dict)
+
+
+def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path, since: int) -> dict:
+    print(f"-- {phase.name}: starting server on :{phase.port}", file=sys.stderr, flush=True)
+    server = procs.start(
+        phase.server_argv,
+        phase.server_env,
+        work / f"{phase.name}.server.log",
+        stdout=subprocess.DEVNULL,
+    )
+    clients: list[subprocess.Popen] = []
+    try:
+        wait_port(phase.port, server)
+        time.sleep(0.5)
+        url = f"ws://127.0.0.1:{phase.port}/ws/live/?topics={TOPIC}&since={since}"
+        n_clients = args.client_procs or max(1, math.ceil(args.viewers / VIEWERS_PER_CLIENT))
+        shares = [
+            args.viewers // n_clients + (i < args.viewers % n_clients) for i in range(n_clients)
+        ]
+        readers = []
+        for i, share in enumerate(shares):
+            out = work / f"{phase.name}.viewers{i}.json"
+            proc = procs.start(
+                [
+                    PY,
+                    "-m",
+                    "bench.live.viewers",
+                    "--url",
+                    url,
+                    "--viewers",
+                    str(share),
+                    "--out",
+                    str(out),
+                ],
+                django_env(args),
+                work / f"{phase.name}.viewers{i}.log",
+                stdout=subprocess.PIPE,
+            )
+            clients.append(proc)
+            readers.append(LineReader(proc))
+        ready = [r.next(timeout=180) for r in readers]
+        connected = sum(r["ready"] for r in ready)
+        connect_s = max(r["connect_s"] for r in ready)
+        print(
+            f"-- {phase.name}: {connected}/{args.viewers} viewers connected in {connect_s:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+        time.sleep(1.0)  # let connect-time work (replay, subscribe) settle
+
+        server_pids = [server.pid]
+        client_pids = [c.pid for c in clients]
+        cpu0_s, cpu0_c, t0 = cpu_of(server_pids), cpu_of(client_pids), time.time()
+        driver_out = work / f"{phase.name}.driver.json"
+        drv = subprocess.run(
+            [*phase.driver_argv, "--out", str(driver_out)],
+            env=phase.driver_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if drv.returncode != 0:
+            raise RuntimeError(f"driver failed: {drv.stderr[-2000:]}")
+        drain_started = time.time()
+        # Drained once the server is idle (< 5% of a core over 0.5 s), bounded.
+        last = cpu_of(server_pids)
+        while time.time() - drain_started < args.drain_max:
+            time.sleep(0.5)
+            now = cpu_of(server_pids)
+            if now - last < 0.025 and time.time() - drain_started >= 1.0:
+                break
+            last = now
+        cpu1_s, cpu1_c, t1 = cpu_of(server_pids), cpu_of(client_pids), time.time()
+        for c in clients:
+            c.send_signal(signal.SIGUSR1)
+        for r in readers:
+            r.next(timeout=120)
+        for c in clients:
+            c.wait(60)
+        with open(driver_out) as f:
+            driver = json.load(f)
+        viewers_data = []
+        for i in range(len(clients)):
+            with open(work / f"{phase.name}.viewers{i}.json") as f:
+                viewers_data.append(json.load(f))
+    finally:
+        for c in clients:
+            procs.stop(c)
+        procs.stop(server)
+    res = analyse(phase, args, driver, viewers_data)
+    wall = t1 - t0
+    res.update(
+        connected=connected,
+        connect_s=round(connect_s, 2),
+        server_cpu_s=round(cpu1_s - cpu0_s, 3),
+        server_cpu_pct=round(100 * (cpu1_s - cpu0_s) / wall, 1),
+        client_cpu_pct=round(100 * (cpu1_c - cpu0_c) / wall, 1),
+        client_procs=len(clients),
+        window_s=round(wall, 2),
+        drain_s=round(t1 - drain_started, 2),
+        driver_errors=len(driver["errors"]),
+        driver_worst_late_ms=round(1000 * driver["worst_late_s"], 1),
+    )
+    res["us_per_delivery"] = (
+        round(1e6 * (cpu1_s - cpu0_s) / res["delivered"], 1) if res["delivered"] else None
+    )
+    if driver["errors"]:
+        res["driver_error_sample"] = driver["errors"][:3]
+    return res
+
+
+def analyse(phase: Phase, args: argparse.Namespace, driver: dict, viewers: list[dict]) -> dict:
+    """Match receipts to changes, per viewer: latency of each delivery, lost, duplicates."""
+    changes = driver["changes"]
+    commit_t = {c["seq"]: c["t"] for c in changes}
+    by_event: dict[int, list[tuple[int, int]]] = {}
+    for c in changes:
+        by_event.setdefault(c["event"], []).append((c["version"], c["seq"]))
+    for versions in by_event.values():
+        versions.sort()
+    latencies: list[float] = []
+    duplicates = superseded = control = html_frames = 0
+    frame_sizes: list[int] = []
+    captured: dict[int, str] = {}  # seq -> frame, for the baseline's replay
+    closes: dict[str, int] = {}
+    for part in viewers:
+        for code, n in part["closes"].items():
+            closes[code] = closes.get(code, 0) + n
+        frames = part["frames"]
+        parsed = []
+        for fr in frames:
+            if fr.startswith("{"):
+                parsed.append(None)
+                continue
+            seq = frame_seq(fr)
+            parsed.append((seq, frame_versions(fr) if phase.match == "version" else {}))
+            if seq is not None and seq in commit_t:
+                captured.setdefault(seq, fr)
+                frame_sizes.append(len(fr.encode()))
+        for idxs, times in part["viewers"]:
+            seen_seq: set[int] = set()
+            max_version: dict[int, int] = {}
+            for k, t in zip(idxs, times, strict=True):
+                info = parsed[k] if k >= 0 else None
+                if info is None:
+                    control += 1
+                    continue
+                html_frames += 1
+                seq, versions = info
+                if versions:
+                    any_new = False
+                    for event, ver in versions.items():
+                        prev = max_version.get(event, -1)
+                        if ver <= prev:
+                            continue
+                        max_version[event] = ver
+                        any_new = True
+                        for v, s in by_event.get(event, ()):
+                            if prev < v <= ver:
+                                latencies.append(t - commit_t[s])
+                                if v != ver:
+                                    superseded += 1
+                    if not any_new:
+                        duplicates += 1
+                elif seq is not None:
+                    if seq in seen_seq:
+                        duplicates += 1
+                    elif seq in commit_t:
+                        seen_seq.add(seq)
+                        latencies.append(t - commit_t[seq])
+    latencies.sort()
+    connected = sum(p["connected"] for p in viewers)
+    expected = len(changes) * connected
+    delivered = len(latencies)
+    span = (changes[-1]["t"] - changes[0]["t"] + 1 / args.rate) if changes else 1.0
+    ms = [1000 * x for x in latencies]
+    res = {
+        "changes": len(changes),
+        "expected": expected,
+        "delivered": delivered,
+        "lost": expected - delivered,
+        "duplicates": duplicates,
+        "superseded": superseded,
+        "control_frames": control,
+        "html_frames": html_frames,
+        "p50_ms": round(percentile(ms, 50), 1) if ms else None,
+        "p95_ms": round(percentile(ms, 95), 1) if ms else None,
+        "p99_ms": round(percentile(ms, 99), 1) if ms else None,
+        "max_ms": round(ms[-1], 1) if ms else None,
+        "per_s": round(delivered / span, 1),
+        "frame_bytes": sorted(frame_sizes)[len(frame_sizes) // 2] if frame_sizes else None,
+        "closes": closes,
+    }
+    res["_captured"] = [captured[s] for s in sorted(captured)]
+    return res
+
+
+# ---------------------------------------------------------------- phases
+
+
+def build_phases(args: argparse.Namespace, seed: dict, work: Path) -> list[Phase]:
+    base = args.port_base
+    env = django_env(args)
+    service_driver = [
+        PY,
+        "-m",
+        "bench.live.driver",
+        "service",
+        "--rate",
+        str(args.rate),
+        "--seconds",
+        str(args.seconds),
+        "--events",
+        ",".join(map(str, seed["events"])),
+    ]
+    frames_file = str(work / "frames.json")
+    phases = []
+    servers = [s for s in args.servers.split(",") if s]
+    for i, server in enumerate(servers):
+        port = base + 1 + i
+        if server == "uvicorn":
+            argv = [
+                PY,
+                "-m",
+                "uvicorn",
+                "liveapp.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--ws-per-message-deflate",
+                "false",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--backlog",
+                "4096",
+            ]
+        elif server == "daphne":
+            argv = [
+                PY,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-v",
+                "0",
+                "liveapp.asgi:application",
+            ]
+        else:
+            raise SystemExit(f"unknown server {server!r} (uvicorn, daphne)")
+        phases.append(Phase(server, argv, env, port, service_driver, env, "version"))
+    if not args.no_baseline:
+        port = base + 10
+        channel = "bench:baseline"
+        phases.append(
+            Phase(
+                "baseline",
+                [
+                    PY,
+                    "-m",
+                    "bench.live.baseline_server",
+                    "--port",
+                    str(port),
+                    "--redis",
+                    args.redis_url,
+                    "--channel",
+                    channel,
+                ],
+                env,
+                port,
+                [
+                    PY,
+                    "-m",
+                    "bench.live.driver",
+                    "frames",
+                    "--rate",
+                    str(args.rate),
+                    "--seconds",
+                    str(args.seconds),
+                    "--frames",
+                    frames_file,
+                    "--redis",
+                    args.redis_url,
+                    "--channel",
+                    channel,
+                ],
+                env,
+                "seq",
+            )
+        )
+    for j, layer in enumerate(a for a in args.alt.split(",") if a):
+        port = base + 20 + j
+        alt_env = django_env(
+            args, DJANGO_SETTINGS_MODULE="bench.live.alt_settings", BENCH_LAYER=layer
+        )
+        phases.append(
+            Phase(
+                f"alt-{layer}",
+                [
+                    PY,
+                    "-m",
+                    "uvicorn",
+                    "bench.live.alt_asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--ws-per-message-deflate",
+                    "false",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                    "--backlog",
+                    "4096",
+                ],
+                alt_env,
+                port,
+                [
+                    PY,
+                    "-m",
+                    "bench.live.driver",
+                    "group",
+                    "--rate",
+                    str(args.rate),
+                    "--seconds",
+                    str(args.seconds),
+                    "--frames",
+                    frames_file,
+                ],
+                alt_env,
+                "seq",
+            )
+        )
+    return phases
+
+
+def clear_alt_keys(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match="benchalt*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+# ---------------------------------------------------------------- report
+
+COLUMNS = [
+    ("server", "name", "{}"),
+    ("viewers", "connected", "{}"),
+    ("expected", "expected", "{}"),
+    ("delivered", "delivered", "{}"),
+    ("lost", "lost", "{}"),
+    ("dup", "duplicates", "{}"),
+    ("p50 ms", "p50_ms", "{}"),
+    ("p95 ms", "p95_ms", "{}"),
+    ("p99 ms", "p99_ms", "{}"),
+    ("max ms", "max_ms", "{}"),
+    ("per s", "per_s", "{}"),
+    ("server CPU %", "server_cpu_pct", "{}"),
+    ("µs/delivery", "us_per_delivery", "{}"),
+    ("client CPU %", "client_cpu_pct", "{}"),
+    ("ratio", "ratio", "{}"),
+]
+KEYS = [
+    "expected",
+    "delivered",
+    "lost",
+    "duplicates",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "max_ms",
+    "per_s",
+    "server_cpu_pct",
+    "client_cpu_pct",
+    "us_per_delivery",
+]
+
+
+def print_table(results: list[dict], args: argparse.Namespace) -> None:
+    rows = [
+        [fmt.format(r.get(key, "")) if r.get(key) is not None else "-" for _, key, fmt in COLUMNS]
+        for r in results
+    ]
+    heads = [h for h, _, _ in COLUMNS]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
+    print(
+        f"\nLive fan-out: {args.viewers} viewers x {args.rate:g} changes/s x {args.seconds:g} s"
+        f" (topic {TOPIC!r}; ratio = server CPU µs per delivery / baseline's)"
+    )
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+    for r in results:
+        notes = []
+        if r.get("superseded"):
+            notes.append(f"{r['superseded']} deliveries by a newer version (coalesced)")
+        if r.get("control_frames"):
+            notes.append(f"{r['control_frames']} control frames")
+        if r.get("driver_errors"):
+            notes.append(f"driver errors {r['driver_errors']}: {r.get('driver_error_sample')}")
+        if r.get("closes"):
+            notes.append(f"closes {r['closes']}")
+        if r.get("error"):
+            notes.append(f"FAILED: {r['error']}")
+        notes.append(
+            f"frame {r.get('frame_bytes')} B, driver late max "
+            f"{r.get('driver_worst_late_ms')} ms, drain {r.get('drain_s')} s, "
+            f"{r.get('client_procs')} client proc(s), connect {r.get('connect_s')} s"
+        )
+        print(f"  {r['name']}: " + "; ".join(notes))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--viewers", type=int, default=1000)
+    p.add_argument("--rate", type=float, default=10.0)
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--servers", default="uvicorn,daphne", help="ours: uvicorn,daphne")
+    p.add_argument("--alt", default="", help="also the textbook layers: core,pubsub")
+    p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--events", type=int, default=4, help="live events the driver changes")
+    p.add_argument("--client-procs", type=int, default=0, help="0 = one per 2,500 viewers")
+    p.add_argument("--drain-max", type=float, default=30.0)
+    p.add_argument("--port-base", type=int, default=8600)
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scoreline_bench"
+        ),
+    )
+    p.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+    )
+    p.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = p.parse_args(argv)
+
+    fds = raise_fd_limit()
+    if fds < 2 * args.viewers + 200:
+        print(f"warning: open-files limit {fds} is low for {args.viewers} viewers", file=sys.stderr)
+    work = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    procs = Procs()
+    results: list[dict] = []
+    started = dt.datetime.now(dt.UTC)
+    try:
+        seed = setup(args, work)
+        print(
+            f"-- seeded events {seed['events']} (since={seed['since']}); work dir {work}",
+            file=sys.stderr,
+            flush=True,
+        )
+        for phase in build_phases(args, seed, work):
+            if phase.name.startswith("alt-"):
+                clear_alt_keys(args.redis_url)
+            try:
+                res = run_phase(phase, args, procs, work, seed["since"])
+            except Exception as exc:
+                res = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            res["name"] = phase.name
+            captured = res.pop("_captured", None)
+            if captured and not (work / "frames.json").exists():
+                (work / "frames.json").write_text(json.dumps(captured))
+            results.append(res)
+    finally:
+        procs.stop_all()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    by_name = {r["name"]: r for r in results}
+    base = by_name.get("baseline", {})
+    for r in results:
+        if r.get("us_per_delivery") and base.get("us_per_delivery"):
+            r["ratio"] = round(r["us_per_delivery"] / base["us_per_delivery"], 3)
+    print_table(results, args)
+
+    main_name = args.servers.split(",")[0]
+    ours = by_name.get(main_name, {})
+    line: dict = {
+        "bench": "live-fanout",
+        "server": main_name,
+        "viewers": args.viewers,
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "date": started.isoformat(timespec="seconds"),
+    }
+    line.update({k: ours.get(k) for k in KEYS})
+    line["ratio"] = ours.get("ratio")
+    line["frame_bytes"] = ours.get("frame_bytes")
+    line.update({f"baseline_{k}": base.get(k) for k in KEYS})
+    for r in results:
+        if r["name"] in (main_name, "baseline"):
+            continue
+        prefix = r["name"].replace("-", "_")
+        line.update({f"{prefix}_{k}": r.get(k) for k in KEYS})
+        line[f"{prefix}_ratio"] = r.get("ratio")
+    for r in results:
+        if r.get("error"):
+            line.setdefault("errors", {})[r["name"]] = r["error"]
+    print(json.dumps(line))
+    return 0 if ours and not ours.get("error") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
