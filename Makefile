@@ -24,3 +24,17 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Live fan-out benchmark (bench/live/run.py, PERF.md): our stack on uvicorn and daphne vs
+# the websockets.broadcast baseline, in one invocation. Uses its own database (created,
+# migrated, seeded; live events there are abandoned) and Redis DB.
+# Extra options: BENCH_LIVE_ARGS="--alt core,pubsub" (textbook channel-layer groups).
+VIEWERS ?= 1000
+RATE ?= 10
+SECONDS ?= 20
+BENCH_LIVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_bench_live
+BENCH_LIVE_REDIS_URL ?= redis://127.0.0.1:6379/6
+
+bench-live: $(STAMP)
+	$(PY) -m bench.live.run --viewers $(VIEWERS) --rate $(RATE) --seconds $(SECONDS) \
+		--database-url $(BENCH_LIVE_DATABASE_URL) --redis-url $(BENCH_LIVE_REDIS_URL) $(BENCH_LIVE_ARGS)
