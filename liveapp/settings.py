@@ -177,6 +177,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "scoreboard.tasks.relay_unpublished",
         "schedule": env_float("RELAY_INTERVAL_SECONDS", 2.0),
     },
+    "relay-webhooks": {
+        "task": "partners.relay_webhooks",
+        "schedule": env_float("WEBHOOK_RELAY_INTERVAL_SECONDS", 1.0),
+    },
 }
 
 # Live delivery.
@@ -221,6 +225,8 @@ LOGIN_URL = "/admin/login/"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON errors with a reason ({"error", "detail"}); keeps WWW-Authenticate/Retry-After.
+    "EXCEPTION_HANDLER": "scoreboard.partners.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Scoreline API",
@@ -229,7 +235,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": "Scoreline partner API. Authenticate with `Authorization: Api-Key <token>`; "
+    "see docs/API.md for the quick start.",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["scoreboard.partners.schema.only_partner_api"],
 }
+
+# Partner API (scoreboard.partners).
+API_LONGPOLL_INTERVAL_SECONDS = env_float("API_LONGPOLL_INTERVAL_SECONDS", 0.25)
+API_STREAM_POLL_SECONDS = env_float("API_STREAM_POLL_SECONDS", 1.0)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 600.0)
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)
 
 # Production hardening: on unless DEBUG; each can be switched off behind a TLS proxy.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

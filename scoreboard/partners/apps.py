@@ -7,3 +7,6 @@ class PartnersConfig(AppConfig):
     name = "scoreboard.partners"
     label = "partners"
     verbose_name = "Partner API"
+
+    def ready(self) -> None:
+        from . import schema, signals  # noqa: F401  (registers receivers and extensions)

@@ -1,0 +1,181 @@
+"""Reads of the partner API: querysets with their joins, standings, the changes feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import close_old_connections
+from django.db.models import Prefetch, Q, QuerySet
+
+from scoreboard.models import Change, Competition, Event, Incident, Sport, Status, Team
+
+
+def sports() -> QuerySet[Sport]:
+    return Sport.objects.order_by("display_order", "name", "id")
+
+
+def competitions(*, sport: str | None = None) -> QuerySet[Competition]:
+    qs = Competition.objects.select_related("sport").order_by(
+        "sport__display_order", "display_order", "name", "id"
+    )
+    if sport:
+        qs = qs.filter(sport__slug=sport)
+    return qs
+
+
+def teams(*, sport: str | None = None, competition: int | None = None) -> QuerySet[Team]:
+    qs = Team.objects.select_related("sport").order_by("name", "id")
+    if sport:
+        qs = qs.filter(sport__slug=sport)
+    if competition:
+        in_comp = Event.objects.filter(competition_id=competition)
+        qs = qs.filter(Q(id__in=in_comp.values("home_id")) | Q(id__in=in_comp.values("away_id")))
+    return qs
+
+
+def events(
+    *,
+    sport: str | None = None,
+    competition: int | None = None,
+    status: list[str] | None = None,
+    team: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    updated_since: dt.datetime | None = None,
+) -> QuerySet[Event]:
+    """Events for the list endpoint; the paginator orders them by (kickoff, id)."""
+    qs = Event.objects.select_related("competition__sport", "home", "away")
+    if sport:
+        qs = qs.filter(competition__sport__slug=sport)
+    if competition:
+        qs = qs.filter(competition_id=competition)
+    if status:
+        qs = qs.filter(status__in=status)
+    if team:
+        qs = qs.filter(Q(home_id=team) | Q(away_id=team))
+    # Date range on the UTC kick-off date, both ends inclusive.
+    if date_from:
+        qs = qs.filter(kickoff__gte=_utc_midnight(date_from))
+    if date_to:
+        qs = qs.filter(kickoff__lt=_utc_midnight(date_to + dt.timedelta(days=1)))
+    if updated_since:
+        qs = qs.filter(updated_at__gt=updated_since)
+    return qs
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def event_detail(event_id: int) -> Event | None:
+    return (
+        Event.objects.select_related("competition__sport", "home", "away")
+        .prefetch_related(
+            Prefetch("incidents", queryset=Incident.objects.order_by("created_at", "id"))
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+
+
+def event_validator(event_id: int) -> tuple[int, dt.datetime] | None:
+    """(version, updated_at) of one event: one primary-key read for ETag checks."""
+    return Event.objects.filter(pk=event_id).values_list("version", "updated_at").first()
+
+
+def latest_change() -> tuple[int, dt.datetime | None]:
+    """The highest visible sequence and its time: one backward index scan."""
+    row = Change.objects.order_by("-id").values_list("id", "created_at").first()
+    return row if row else (0, None)
+
+
+def changes_after(after: int, limit: int) -> list[Change]:
+    """Changes with sequence > after, in sequence order.
+
+    `append_change` holds an advisory lock from insert to commit, so sequences become
+    visible in order: whatever this one query sees has no lower sequence still to come.
+    """
+    return list(
+        Change.objects.filter(id__gt=after)
+        .order_by("id")
+        .only("id", "event_id", "kind", "version", "payload", "created_at")[:limit]
+    )
+
+
+def wait_for_changes(after: int, limit: int, *, wait: float, interval: float) -> list[Change]:
+    """Long-poll: re-read every `interval` seconds until changes arrive or `wait` passes.
+
+    Sleeping between reads (no busy loop); each read is one indexed query.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        found = changes_after(after, limit)
+        remaining = deadline - time.monotonic()
+        if found or remaining <= 0:
+            return found
+        time.sleep(min(interval, remaining))
+        close_old_connections()
+
+
+@dataclass
+class Row:
+    team: Team
+    played: int = 0
+    won: int = 0
+    drawn: int = 0
+    lost: int = 0
+    scored: int = 0
+    conceded: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def difference(self) -> int:
+        return self.scored - self.conceded
+
+
+def standings(competition: Competition) -> tuple[str, list[Row]]:
+    """The table from finished events: football 3/1/0 then goal difference; others W/L.
+
+    Returns (system, rows) where system is "points" (football) or "wins".
+    """
+    finished = Event.objects.filter(competition=competition, status=Status.FINISHED).only(
+        "home_id", "away_id", "home_score", "away_score", "winner"
+    )
+    table: dict[int, Row] = {}
+    team_ids: set[int] = set()
+    results = list(finished)
+    for e in results:
+        team_ids.update((e.home_id, e.away_id))
+    teams_by_id = Team.objects.in_bulk(team_ids)
+    for e in results:
+        home = table.setdefault(e.home_id, Row(teams_by_id[e.home_id]))
+        away = table.setdefault(e.away_id, Row(teams_by_id[e.away_id]))
+        winner = e.winner or (
+            "home" if e.home_score > e.away_score else "away" if e.away_score > e.home_score else ""
+        )
+        for row, side, scored, conceded in (
+            (home, "home", e.home_score, e.away_score),
+            (away, "away", e.away_score, e.home_score),
+        ):
+            row.played += 1
+            row.scored += scored
+            row.conceded += conceded
+            if not winner:
+                row.drawn += 1
+            elif winner == side:
+                row.won += 1
+            else:
+                row.lost += 1
+    rows = list(table.values())
+    if competition.sport.kind == "football":
+        for row in rows:
+            row.extra["points"] = 3 * row.won + row.drawn
+        rows.sort(
+            key=lambda r: (-r.extra["points"], -r.difference, -r.scored, r.team.name, r.team.pk)
+        )
+        return "points", rows
+    rows.sort(key=lambda r: (-r.won, r.lost, -r.difference, r.team.name, r.team.pk))
+    return "wins", rows

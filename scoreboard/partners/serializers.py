@@ -1,0 +1,236 @@
+"""Input (query) and output serializers of the partner API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from scoreboard.models import Status
+
+from .models import Scope
+
+
+# ---- errors -------------------------------------------------------------------------------
+class ErrorOutput(serializers.Serializer):
+    error = serializers.CharField(help_text="Machine-readable code, e.g. not_authenticated.")
+    detail = serializers.CharField(help_text="Human-readable reason.")
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds (429 only).")
+    fields = serializers.DictField(required=False, help_text="Per-field errors (400 only).")
+
+
+# ---- reference data -------------------------------------------------------------------------
+class SportOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class CompetitionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    season = serializers.CharField()
+    country = serializers.CharField()
+    sport = serializers.CharField(source="sport.slug")
+
+
+class TeamOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    short_name = serializers.CharField()
+    country = serializers.CharField()
+    sport = serializers.CharField(source="sport.slug")
+
+
+class SportFilterInput(serializers.Serializer):
+    sport = serializers.SlugField(required=False, help_text="Sport slug, e.g. football.")
+
+
+class TeamFilterInput(SportFilterInput):
+    competition = serializers.IntegerField(required=False, min_value=1)
+
+
+# ---- events ---------------------------------------------------------------------------------
+class TeamRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    short_name = serializers.CharField()
+
+
+class CompetitionRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    season = serializers.CharField()
+
+
+class ClockOutput(serializers.Serializer):
+    running = serializers.BooleanField(source="clock_running")
+    elapsed = serializers.IntegerField(source="clock_elapsed", help_text="Seconds at anchor.")
+    anchor = serializers.DateTimeField(source="clock_anchor", allow_null=True)
+
+
+class PeriodScoreOutput(serializers.Serializer):
+    period = serializers.CharField()
+    home = serializers.IntegerField()
+    away = serializers.IntegerField()
+
+
+class EventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    sport = serializers.CharField(source="competition.sport.slug")
+    competition = CompetitionRefOutput()
+    home = TeamRefOutput()
+    away = TeamRefOutput()
+    kickoff = serializers.DateTimeField()
+    venue = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    period = serializers.CharField()
+    home_score = serializers.IntegerField()
+    away_score = serializers.IntegerField()
+    winner = serializers.CharField(help_text="home / away once decided, else empty.")
+    clock = ClockOutput(source="*")
+    version = serializers.IntegerField(help_text="Grows by one per change of this event.")
+    updated_at = serializers.DateTimeField()
+
+
+class IncidentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    period = serializers.CharField()
+    minute = serializers.IntegerField(allow_null=True)
+    added_time = serializers.IntegerField(allow_null=True)
+    side = serializers.CharField()
+    team_id = serializers.IntegerField(allow_null=True)
+    player = serializers.CharField()
+    detail = serializers.CharField()
+    points = serializers.IntegerField()
+    cancelled = serializers.BooleanField()
+    cancel_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class EventDetailOutput(EventOutput):
+    period_scores = PeriodScoreOutput(many=True)
+    state = serializers.DictField(help_text="Sport-specific state, e.g. tennis points.")
+    incidents = IncidentOutput(many=True, source="incidents.all")
+
+
+class EventFilterInput(serializers.Serializer):
+    sport = serializers.SlugField(required=False, help_text="Sport slug.")
+    competition = serializers.IntegerField(required=False, min_value=1)
+    team = serializers.IntegerField(required=False, min_value=1, help_text="Home or away.")
+    status = serializers.MultipleChoiceField(
+        choices=Status.choices, required=False, help_text="One or more statuses."
+    )
+    date_from = serializers.DateField(required=False, help_text="Kick-off UTC date, inclusive.")
+    date_to = serializers.DateField(required=False, help_text="Kick-off UTC date, inclusive.")
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="Only events changed after this instant (ISO 8601)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_from"] > attrs["date_to"]
+        ):
+            raise serializers.ValidationError("date_from must not be after date_to")
+        if "status" in attrs:
+            attrs["status"] = sorted(attrs["status"])
+        return attrs
+
+
+# ---- standings ------------------------------------------------------------------------------
+class StandingRowOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    team = TeamRefOutput()
+    played = serializers.IntegerField()
+    won = serializers.IntegerField()
+    drawn = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    scored = serializers.IntegerField(help_text="Goals/points for.")
+    conceded = serializers.IntegerField(help_text="Goals/points against.")
+    difference = serializers.IntegerField()
+    points = serializers.IntegerField(allow_null=True, help_text="Football only (3/1/0).")
+    win_pct = serializers.FloatField(help_text="Won / played.")
+
+
+class StandingsOutput(serializers.Serializer):
+    competition = CompetitionRefOutput()
+    system = serializers.ChoiceField(
+        choices=[("points", "points"), ("wins", "wins")],
+        help_text="points: 3 per win, 1 per draw, then goal difference; wins: W/L.",
+    )
+    rows = StandingRowOutput(many=True)
+
+
+# ---- changes feed ---------------------------------------------------------------------------
+class ChangesInput(serializers.Serializer):
+    after = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=2**62, help_text="Last sequence you have."
+    )
+    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
+    wait = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=25,
+        help_text="Long-poll: seconds to wait for a change when none is pending (max 25).",
+    )
+
+
+class ChangeOutput(serializers.Serializer):
+    seq = serializers.IntegerField(source="id", help_text="Global sequence number.")
+    event_id = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField()
+    version = serializers.IntegerField(help_text="The event's version after this change.")
+    created_at = serializers.DateTimeField()
+    payload = serializers.DictField(help_text='{"kind", "data": delta, "event": snapshot}')
+
+
+class ChangesOutput(serializers.Serializer):
+    changes = ChangeOutput(many=True)
+    last_seq = serializers.IntegerField(help_text="Pass as `after` next time.")
+    next = serializers.URLField(help_text="The URL of the next poll.")
+
+
+# ---- webhooks -------------------------------------------------------------------------------
+class TopicsInput(serializers.Serializer):
+    all = serializers.BooleanField(required=False, default=False)
+    sports = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    competitions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False
+    )
+    events = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+
+
+class WebhookInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500, help_text="HTTPS (plain HTTP only to loopback).")
+    secret = serializers.CharField(min_length=16, max_length=128)
+    topics = TopicsInput(required=False, help_text='Omit or {"all": true} for everything.')
+
+
+class WebhookOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    topics = serializers.DictField()
+    active = serializers.BooleanField()
+    cursor = serializers.IntegerField(help_text="Highest sequence delivered.")
+    consecutive_failures = serializers.IntegerField()
+    disabled_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DeliveryOutput(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    attempt = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    status_code = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+    duration_ms = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+SCOPE_CHOICES = Scope.choices

@@ -1,0 +1,119 @@
+"""Live stream for partners: server-sent events of every change, resumable by sequence.
+
+`GET /api/v1/stream?after=SEQ` (or the `Last-Event-ID` header browsers/EventSource
+clients send on reconnect) with `Authorization: Api-Key <token>` and the `stream` scope.
+Each change is one SSE message: `id: <seq>`, `event: change`, `data: <JSON>`.
+
+The live-delivery hub (scoreboard/live/hub.py) did not exist when this was built, so the
+stream reads the change log itself: a short indexed query every
+API_STREAM_POLL_SECONDS while idle, which is also what makes resume exact (the same
+"after N" read as the changes feed, never skipping a sequence).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from rest_framework.exceptions import AuthenticationFailed
+
+from .auth import KEYWORD, hit, key_from_header, parse_rate
+from .models import ApiKey, Scope
+from .selectors import changes_after, latest_change
+
+KEEPALIVE_SECONDS = 15
+
+
+def _error(status: int, code: str, detail: str, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": code, "detail": detail}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _authorise(header: str) -> ApiKey | HttpResponse:
+    try:
+        key = key_from_header(header)
+    except AuthenticationFailed as exc:
+        return _error(401, "authentication_failed", str(exc.detail), WWW_Authenticate=KEYWORD)
+    if key is None:
+        return _error(
+            401,
+            "not_authenticated",
+            "an API key is required: 'Authorization: Api-Key <token>'",
+            WWW_Authenticate=KEYWORD,
+        )
+    if not key.has_scope(Scope.STREAM):
+        return _error(403, "permission_denied", "this API key lacks the 'stream' scope")
+    limit, window = parse_rate(key.rate)
+    wait = hit(f"key{key.pk}", limit, window)
+    if wait is not None:
+        return _error(429, "throttled", "rate limit exceeded", Retry_After=str(int(wait + 0.999)))
+    return key
+
+
+def _start(request: HttpRequest) -> int | HttpResponse:
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("after")
+    if raw is None:
+        return latest_change()[0]  # no cursor: from now on
+    try:
+        after = int(raw)
+    except ValueError:
+        return _error(400, "invalid", "after / Last-Event-ID must be a sequence number")
+    if after < 0:
+        return _error(400, "invalid", "after / Last-Event-ID must be a sequence number")
+    return after
+
+
+def _message(change: Any) -> str:
+    data = {
+        "seq": change.id,
+        "event_id": change.event_id,
+        "kind": change.kind,
+        "version": change.version,
+        "created_at": change.created_at.isoformat(),
+        "payload": change.payload,
+    }
+    return f"id: {change.id}\nevent: change\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def _messages(after: int) -> AsyncIterator[str]:
+    read = sync_to_async(changes_after, thread_sensitive=False)
+    interval = settings.API_STREAM_POLL_SECONDS
+    yield f"retry: 2000\n: resuming after {after}\n\n"
+    quiet_since = time.monotonic()
+    while True:
+        changes = await read(after, 500)
+        for change in changes:
+            yield _message(change)
+            after = change.id
+        if changes:
+            quiet_since = time.monotonic()
+            continue
+        if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
+            yield ": keepalive\n\n"  # keeps proxies from closing an idle stream
+            quiet_since = time.monotonic()
+        await asyncio.sleep(interval)
+
+
+async def change_stream(request: HttpRequest) -> HttpResponse:
+    if request.method != "GET":
+        return _error(405, "method_not_allowed", "use GET")
+    key = await sync_to_async(_authorise, thread_sensitive=False)(
+        request.headers.get("Authorization", "")
+    )
+    if isinstance(key, HttpResponse):
+        return key
+    after = await sync_to_async(_start, thread_sensitive=False)(request)
+    if isinstance(after, HttpResponse):
+        return after
+    response = StreamingHttpResponse(_messages(after), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response
