@@ -1,0 +1,258 @@
+"""Reads for the public pages and the live fragments.
+
+Every page reads through one of these functions; each issues a fixed, small number of
+queries whatever the number of events (tests pin the counts). Rows carry annotations
+(red cards per side, time of the last goal) so the templates never query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db import DatabaseError, transaction
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from scoreboard.models import (
+    SCORING_KINDS,
+    Change,
+    Competition,
+    Event,
+    Incident,
+    IncidentKind,
+    Side,
+    Sport,
+    Status,
+)
+
+logger = logging.getLogger(__name__)
+
+LIVE_STATUSES = (Status.LIVE, Status.BREAK)
+_SCORING = Q(incidents__kind__in=[*SCORING_KINDS, IncidentKind.POINTS]) & Q(
+    incidents__points__gt=0
+)
+
+
+def latest_sequence() -> int:
+    """The highest change id: a page's resume cursor. Read it BEFORE the page's data,
+    so a change committed in between is replayed rather than missed."""
+    return Change.objects.aggregate(seq=Max("id"))["seq"] or 0
+
+
+def event_rows() -> QuerySet[Event]:
+    """Events as list rows: teams, competition, sport, red cards and last goal in one query."""
+    live_incident = Q(incidents__cancelled=False)
+    return Event.objects.select_related("competition__sport", "home", "away").annotate(
+        red_home=Count(
+            "incidents",
+            filter=live_incident
+            & Q(incidents__kind=IncidentKind.RED_CARD, incidents__side=Side.HOME),
+        ),
+        red_away=Count(
+            "incidents",
+            filter=live_incident
+            & Q(incidents__kind=IncidentKind.RED_CARD, incidents__side=Side.AWAY),
+        ),
+        last_goal_at=Max("incidents__created_at", filter=live_incident & _SCORING),
+    )
+
+
+@dataclass
+class CompetitionGroup:
+    competition: Competition
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class SportGroup:
+    sport: Sport
+    competitions: list[CompetitionGroup] = field(default_factory=list)
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(group.events) for group in self.competitions)
+
+
+def group_events(events: Iterable[Event]) -> list[SportGroup]:
+    """Group rows (already ordered by sport, competition) into sport > competition sections."""
+    sports: list[SportGroup] = []
+    for event in events:
+        competition = event.competition
+        if not sports or sports[-1].sport.pk != competition.sport_id:
+            sports.append(SportGroup(sport=competition.sport))
+        groups = sports[-1].competitions
+        if not groups or groups[-1].competition.pk != competition.pk:
+            groups.append(CompetitionGroup(competition=competition))
+        groups[-1].events.append(event)
+    return sports
+
+
+_BOARD_ORDER = (
+    "competition__sport__display_order",
+    "competition__sport__name",
+    "competition__display_order",
+    "competition__name",
+    "kickoff",
+    "id",
+)
+
+
+def live_events(*, sport: str | None = None) -> list[SportGroup]:
+    """Live now: events live or at a break, by sport and competition (one query)."""
+    rows = event_rows().filter(status__in=LIVE_STATUSES)
+    if sport:
+        rows = rows.filter(competition__sport__slug=sport)
+    return group_events(rows.order_by(*_BOARD_ORDER))
+
+
+def sports() -> list[Sport]:
+    return list(Sport.objects.all())
+
+
+def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants where the local day `day` in `tz` starts and ends."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def day_events(*, day: dt.date, tz: ZoneInfo) -> list[SportGroup]:
+    """By day: every event kicking off during the local day (any status), one query."""
+    start, end = day_bounds(day, tz)
+    rows = event_rows().filter(kickoff__gte=start, kickoff__lt=end)
+    return group_events(rows.order_by(*_BOARD_ORDER))
+
+
+@dataclass
+class StandingRow:
+    team_id: int
+    team: str
+    played: int = 0
+    won: int = 0
+    drawn: int = 0
+    lost: int = 0
+    scored: int = 0
+    conceded: int = 0
+    points: int = 0
+
+    @property
+    def difference(self) -> int:
+        return self.scored - self.conceded
+
+
+@dataclass
+class CompetitionPage:
+    competition: Competition
+    live: list[Event]
+    upcoming: list[Event]
+    results: list[Event]
+    standings: list[StandingRow]
+    football: bool
+
+    @property
+    def events(self) -> list[Event]:
+        return [*self.live, *self.upcoming, *self.results]
+
+
+def standings(events: Iterable[Event], *, football: bool) -> list[StandingRow]:
+    """A table from finished results. Football: 3 points a win, 1 a draw; ordered by
+    points, goal difference, goals scored. Other sports: ordered by wins, then
+    points difference (their ties are settled in overtime or shoot-outs, see `winner`)."""
+    table: dict[int, StandingRow] = {}
+    for event in events:
+        if event.status != Status.FINISHED:
+            continue
+        sides = (
+            (event.home, event.home_score, event.away_score, Side.HOME),
+            (event.away, event.away_score, event.home_score, Side.AWAY),
+        )
+        for team, scored, conceded, side in sides:
+            row = table.setdefault(team.pk, StandingRow(team_id=team.pk, team=team.name))
+            row.played += 1
+            row.scored += scored
+            row.conceded += conceded
+            if event.winner == side:
+                row.won += 1
+                row.points += 3 if football else 2
+            elif event.winner:
+                row.lost += 1
+            else:
+                row.drawn += 1
+                row.points += 1
+    if football:
+        key = lambda r: (-r.points, -r.difference, -r.scored, r.team)  # noqa: E731
+    else:
+        key = lambda r: (-r.won, -r.difference, -r.scored, r.team)  # noqa: E731
+    return sorted(table.values(), key=key)
+
+
+def competition_page(*, slug: str) -> CompetitionPage:
+    """A competition's events (live, upcoming, results) and its table: two queries."""
+    competition = get_object_or_404(Competition.objects.select_related("sport"), slug=slug)
+    rows = list(event_rows().filter(competition=competition).order_by("kickoff", "id"))
+    football = competition.sport.kind == "football"
+    return CompetitionPage(
+        competition=competition,
+        live=[e for e in rows if e.status in LIVE_STATUSES],
+        upcoming=[e for e in rows if e.status in (Status.SCHEDULED, Status.POSTPONED)],
+        results=sorted(
+            (e for e in rows if e.status not in (*LIVE_STATUSES, Status.SCHEDULED, Status.POSTPONED)),
+            key=lambda e: e.kickoff,
+            reverse=True,
+        ),
+        standings=standings(rows, football=football),
+        football=football,
+    )
+
+
+def event_detail(*, event_id: int) -> Event:
+    """One event with its whole timeline, cancelled incidents included (two queries)."""
+    incidents = Incident.objects.select_related("team").order_by("created_at", "id")
+    return get_object_or_404(
+        event_rows().prefetch_related(Prefetch("incidents", queryset=incidents)),
+        pk=event_id,
+    )
+
+
+def event_row(*, event_id: int) -> Event:
+    return get_object_or_404(event_rows(), pk=event_id)
+
+
+def feed_delayed_event_ids() -> frozenset[int]:
+    """Events whose upstream feed is silent, from the ingestion app when it provides
+    `scoreboard.feeds.health.feed_delayed_event_ids()`; none until then."""
+    try:
+        health = importlib.import_module("scoreboard.feeds.health")
+    except ModuleNotFoundError as exc:
+        if exc.name != "scoreboard.feeds.health":
+            raise  # the module exists but is broken: say so
+        return frozenset()
+    provider = getattr(health, "feed_delayed_event_ids", None)
+    if provider is None:
+        return frozenset()
+    try:
+        # A savepoint, so a failing read (e.g. its tables not migrated yet) costs the
+        # badge, not the page nor the caller's transaction.
+        with transaction.atomic():
+            return frozenset(provider())
+    except DatabaseError:
+        logger.warning("feed health unavailable; pages show no 'feed delayed' badge", exc_info=True)
+        return frozenset()
+
+
+def is_feed_delayed(event: Event, delayed: frozenset[int] | None = None) -> bool:
+    if delayed is None:
+        delayed = feed_delayed_event_ids()
+    return event.pk in delayed
+
+
+def mark_feed_delayed(events: Iterable[Event]) -> None:
+    """Set `feed_delayed` on each event (asks the ingestion app once per render)."""
+    delayed = feed_delayed_event_ids()
+    for event in events:
+        event.feed_delayed = is_feed_delayed(event, delayed)
