@@ -1,14 +1,186 @@
-"""Publishing committed changes to viewers (placeholder until live delivery lands)."""
+"""Publishing committed changes to viewers: the ONE place that publishes (DESIGN.md §2, §4).
+
+`publish_change(change_id)` runs after commit (fast path) and from the relay (changes
+never confirmed published). It loads the change and its event once, renders the
+event's fragments ONCE, builds one message and hands it to one long-lived place:
+
+- distributed (REDIS_URL): one Redis PUBLISH on `settings.LIVE_CHANNEL` through a
+  module-level connection pool; every ASGI process's hub holds one subscription and
+  fans the frame out to its own sockets;
+- embedded (no Redis): the in-process hub, if this process serves sockets. A process
+  without a hub (e.g. `manage.py demo_feed`) leaves the change unpublished: the web
+  process's hub relays it.
+
+Only then is `published_at` set, so a crash in between leaves the change for the relay
+(at-least-once; clients drop versions they already have).
+
+Message (JSON over Redis; a dict in embedded mode):
+    {"seq", "event_id", "version", "topics", "row", "detail", "cursor", "data",
+     "ts": {"received", "committed", "published"}}   # ts: epoch seconds, received may be null
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from scoreboard.live import metrics
+from scoreboard.live.topics import topics_for_event
 from scoreboard.models import Change
+
+logger = logging.getLogger(__name__)
+
+CURSOR_TEMPLATE = "live/cursor.html"
+
+_pool: redis.ConnectionPool | None = None
+_pool_lock = threading.Lock()
+_test_drops = threading.local()
+
+
+def redis_client() -> redis.Redis:
+    """A client on the process-wide pool (redis-py resets the pool after a fork)."""
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = redis.ConnectionPool.from_url(
+                    settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+                )
+    return redis.Redis(connection_pool=_pool)
+
+
+def render_cursor(seq: int) -> str:
+    """`#live-cursor` out-of-band element carrying the highest sequence in a frame."""
+    return render_to_string(CURSOR_TEMPLATE, {"seq": seq}).strip()
+
+
+def _epoch(value: Any) -> float | None:
+    """An ingestion timestamp (epoch seconds or ISO 8601) as epoch seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(value).timestamp()
+    return None
+
+
+def received_at(payload: dict[str, Any]) -> float | None:
+    """When ingestion received the upstream message, if it recorded it in the payload."""
+    data = payload.get("data")
+    found = payload.get("received_at")
+    if found is None and isinstance(data, dict):
+        found = data.get("received_at")
+    return _epoch(found)
+
+
+def build_message(change: Change) -> dict[str, Any] | None:
+    """The message for one change, fragments rendered once; None for event-less changes."""
+    event = change.event
+    if event is None:
+        return None
+    from scoreboard.live.fragments import render_fragments
+
+    fragments = render_fragments(event.pk)
+    payload = change.payload or {}
+    snapshot = payload.get("event") or {}
+    return {
+        "seq": change.pk,
+        "event_id": event.pk,
+        # The fragments show the event as it is now (possibly later than this change).
+        "version": max(event.version, change.version),
+        "kind": change.kind,
+        "topics": topics_for_event(event, payload.get("data")),
+        "row": fragments.row,
+        "detail": fragments.detail,
+        "cursor": render_cursor(change.pk),
+        "data": {"kind": change.kind, "data": payload.get("data"), "event": snapshot},
+        "ts": {
+            "received": received_at(payload),
+            "committed": change.created_at.timestamp(),
+            "published": None,
+        },
+    }
 
 
 def publish_change(change_id: int) -> None:
     """Publish one committed change. Called on commit and by the relay."""
+    change = Change.objects.select_related("event__competition__sport").filter(pk=change_id).first()
+    if change is None or change.published_at is not None:
+        return
+    message = build_message(change)
+    if message is not None and not _dropped_for_test(change_id):
+        message["ts"]["published"] = time.time()
+        if not send(message):
+            return  # nobody to hand it to in this process: leave it to the relay
+        _observe_publish(message)
     Change.objects.filter(pk=change_id, published_at__isnull=True).update(
         published_at=timezone.now()
     )
+
+
+def send(message: dict[str, Any]) -> bool:
+    """Hand one message to the backplane; False if it must be left for a relay."""
+    if settings.EMBEDDED:
+        from scoreboard.live.hub import deliver_threadsafe
+
+        if not deliver_threadsafe(message):
+            return False
+        metrics.PUBLISHED.labels(path="embedded").inc()
+        return True
+    try:
+        redis_client().publish(settings.LIVE_CHANNEL, json.dumps(message, separators=(",", ":")))
+    except redis.RedisError:
+        metrics.PUBLISH_ERRORS.inc()
+        logger.warning("publish of change %s failed; the relay retries", message["seq"])
+        return False
+    metrics.PUBLISHED.labels(path="redis").inc()
+    return True
+
+
+def _observe_publish(message: dict[str, Any]) -> None:
+    ts = message["ts"]
+    if ts["received"] is not None:
+        metrics.STAGE.labels(stage="received_to_committed").observe(
+            max(0.0, ts["committed"] - ts["received"])
+        )
+    metrics.STAGE.labels(stage="committed_to_published").observe(
+        max(0.0, ts["published"] - ts["committed"])
+    )
+
+
+# --- test hook: lose a message in transit ---------------------------------------------
+
+
+@contextlib.contextmanager
+def dropping_publishes() -> Iterator[list[int]]:
+    """TEST ONLY: changes committed in this thread inside the block are marked published
+    but never sent, as if the message were lost in transit (the relay will not resend
+    it). Clients must notice the version gap on the next change and heal.
+
+    Yields the list of dropped change ids.
+    """
+    dropped: list[int] = []
+    _test_drops.ids = dropped
+    try:
+        yield dropped
+    finally:
+        _test_drops.ids = None
+
+
+def _dropped_for_test(change_id: int) -> bool:
+    dropped = getattr(_test_drops, "ids", None)
+    if dropped is None:
+        return False
+    dropped.append(change_id)
+    return True

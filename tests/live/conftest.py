@@ -59,13 +59,29 @@ def asgi_server_pair(asgi_server_factory: Callable[..., AsgiServer]) -> tuple[As
 
 
 @pytest.fixture
-def live_football_event() -> Event:
+def make_live_event() -> Callable[..., Event]:
+    """Factory: a live football event (version 2); `make_live_event(home="A", away="B")`."""
+
+    def make(*, home: str = "Arsenal", away: str = "Chelsea", status: str = "live") -> Event:
+        sport, _ = Sport.objects.get_or_create(
+            slug="football", defaults={"name": "Football", "kind": "football"}
+        )
+        competition, _ = Competition.objects.get_or_create(
+            slug="pl", defaults={"sport": sport, "name": "Premier League"}
+        )
+        home_team, _ = Team.objects.get_or_create(sport=sport, name=home)
+        away_team, _ = Team.objects.get_or_create(sport=sport, name=away)
+        event = services.create_event(
+            competition=competition, home=home_team, away=away_team, kickoff=timezone.now()
+        )
+        if status == "scheduled":
+            return event
+        return services.change_status(event=event, status=status)
+
+    return make
+
+
+@pytest.fixture
+def live_football_event(make_live_event: Callable[..., Event]) -> Event:
     """Arsenal v Chelsea, kicked off and live in the first half (version 2)."""
-    sport = Sport.objects.create(slug="football", name="Football", kind="football")
-    competition = Competition.objects.create(sport=sport, slug="pl", name="Premier League")
-    home = Team.objects.create(sport=sport, name="Arsenal", short_name="ARS")
-    away = Team.objects.create(sport=sport, name="Chelsea", short_name="CHE")
-    event = services.create_event(
-        competition=competition, home=home, away=away, kickoff=timezone.now()
-    )
-    return services.change_status(event=event, status="live")
+    return make_live_event()

@@ -1,0 +1,452 @@
+"""The per-process hub: one subscription, local fan-out of pre-rendered frames.
+
+PERF.md: one channel-layer group member per socket saturates at ~2,000 deliveries/s on
+this machine; one subscription per process writing the already-rendered frame to its
+local sockets stays near Python's floor. So consumers own accept/origin/subscribe, and
+this hub (one per ASGI process and event loop) owns delivery:
+
+- distributed: ONE Redis pub/sub subscription (redis.asyncio) on `LIVE_CHANNEL`, started
+  lazily by the first socket; embedded: messages arrive from the in-process publisher
+  (`deliver_threadsafe`) and a relay loop publishes changes other processes wrote;
+- a registry topic -> connections; per message the frame is prepared once and written
+  to each socket with no DB, no rendering, no channel layer and no thread hop;
+- coalescing: the first message after a quiet spell goes out at once; messages within
+  the next LIVE_COALESCE_MS are merged per socket into one frame (fragments + one
+  cursor with the highest seq);
+- slow viewers: a socket whose write is blocked (transport paused) gets an outbox that
+  keeps only the newest state per event; past LIVE_SOCKET_BUFFER events it is closed
+  with 4408 (the client reconnects and resyncs);
+- heartbeats every LIVE_HEARTBEAT_SECONDS: {"type": "heartbeat", "seq": N}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+import types
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
+from typing import Any
+
+from django.conf import settings
+
+from scoreboard.live import metrics
+from scoreboard.live.topics import detail_event_ids
+
+logger = logging.getLogger(__name__)
+
+CLOSE_TOO_SLOW = 4408
+EMBEDDED_RELAY_INTERVAL = 0.25  # seconds between polls for changes other processes wrote
+SUBSCRIBE_TIMEOUT = 5.0
+RETRY_DELAY = 1.0
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Update:
+    """One change as the hub fans it out: fragments and frames prepared once."""
+
+    __slots__ = ("cursor", "detail", "event_id", "frame_detail", "frame_row", "row", "seq", "ts")
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        self.seq: int = message["seq"]
+        self.event_id: int = message["event_id"]
+        self.row: str = message["row"]
+        self.detail: str = message["detail"] + message["row"]
+        self.cursor: str = message["cursor"]
+        self.ts: dict[str, float | None] = message["ts"]
+        # The common case, one update per frame: the whole frame is ready for every socket.
+        self.frame_row = {"type": "websocket.send", "text": self.row + self.cursor}
+        self.frame_detail = {"type": "websocket.send", "text": self.detail + self.cursor}
+
+
+class Connection:
+    """One socket as the hub sees it. Created and driven by the consumer."""
+
+    __slots__ = (
+        "busy",
+        "closing",
+        "detail_ids",
+        "held",
+        "on_too_slow",
+        "outbox",
+        "send",
+        "skip_through",
+        "topics",
+    )
+
+    def __init__(
+        self,
+        *,
+        send: Send,
+        topics: Iterable[str],
+        on_too_slow: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.send = send  # the ASGI send (consumer.base_send): bytes only, no hops
+        self.topics = tuple(topics)
+        self.detail_ids = detail_event_ids(self.topics)
+        self.on_too_slow = on_too_slow
+        self.outbox: dict[int, Update] = {}  # event id -> newest pending update
+        self.busy = False  # a write is blocked in flight
+        self.held = False  # registered, but the consumer is still replaying
+        self.closing = False
+        self.skip_through = 0  # updates up to this seq were covered by a replay
+
+    def frame_of(self, update: Update) -> dict[str, Any]:
+        return update.frame_detail if update.event_id in self.detail_ids else update.frame_row
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, Any], pending: Any) -> Generator[Any, Any, Any]:
+    """Drive a coroutine that already ran up to its first suspension (see `_write`)."""
+    while True:
+        try:
+            yield pending
+        except BaseException as exc:  # cancellation: pass it into the send
+            try:
+                pending = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                pending = coro.send(None)
+            except StopIteration as stop:
+                return stop.value
+
+
+async def _finish(coro: Coroutine[Any, Any, Any], pending: Any) -> None:
+    await _resume(coro, pending)
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.registry: dict[str, set[Connection]] = {}
+        self.connections: set[Connection] = set()
+        self.latest_seq: dict[str, int] = {}  # topic -> highest seq seen
+        self.delivered_version: dict[int, int] = {}  # event id -> version fanned out
+        self.dirty: set[Connection] = set()
+        self.window_open = False
+        self.subscribed = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.started_at = 0.0
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start once per event loop; later calls wait for the subscription only."""
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            self._reset(loop)
+            if settings.EMBEDDED:
+                self.subscribed.set()
+                self.tasks.append(loop.create_task(self._embedded_relay()))
+            else:
+                self.tasks.append(loop.create_task(self._listen()))
+            self.tasks.append(loop.create_task(self._heartbeats()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.subscribed.wait(), SUBSCRIBE_TIMEOUT)
+
+    def _reset(self, loop: asyncio.AbstractEventLoop) -> None:
+        # A new loop (tests run one per test) means the old one's tasks are gone.
+        for task in self.tasks:
+            if not task.done() and task.get_loop() is loop:
+                task.cancel()
+        self.__init__()  # type: ignore[misc]
+        self.loop = loop
+        self.started_at = time.time()
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        self.tasks.clear()
+        self.loop = None
+
+    @property
+    def running(self) -> bool:
+        return self.loop is not None and self.loop.is_running() and not self.loop.is_closed()
+
+    # --- registry -------------------------------------------------------------------
+
+    def register(self, conn: Connection, *, hold: bool = False) -> None:
+        """Start delivering to `conn`; with `hold`, queue until `release` (replay first)."""
+        conn.held = hold
+        self.connections.add(conn)
+        for topic in conn.topics:
+            self.registry.setdefault(topic, set()).add(conn)
+        metrics.CONNECTIONS.set(len(self.connections))
+
+    def release(self, conn: Connection, *, replayed_through: int = 0) -> None:
+        """The consumer finished replaying up to `replayed_through`: flush what queued."""
+        conn.held = False
+        conn.skip_through = replayed_through
+        for event_id, update in list(conn.outbox.items()):
+            if update.seq <= replayed_through:
+                del conn.outbox[event_id]
+        self._flush(conn)
+
+    def unregister(self, conn: Connection) -> None:
+        if conn not in self.connections:
+            return
+        self.connections.discard(conn)
+        self.dirty.discard(conn)
+        for topic in conn.topics:
+            members = self.registry.get(topic)
+            if members is not None:
+                members.discard(conn)
+                if not members:
+                    del self.registry[topic]
+        conn.outbox.clear()
+        metrics.CONNECTIONS.set(len(self.connections))
+
+    def latest_for(self, topics: Iterable[str]) -> int:
+        return max((self.latest_seq.get(t, 0) for t in topics), default=0)
+
+    # --- fan-out --------------------------------------------------------------------
+
+    def dispatch(self, message: dict[str, Any]) -> None:
+        """Fan one message out to the local sockets of its topics (on the hub's loop)."""
+        metrics.MESSAGES_IN.inc()
+        event_id = message["event_id"]
+        version = message["version"]
+        # At-least-once upstream (relay): a version already fanned out is a duplicate.
+        if self.delivered_version.get(event_id, 0) >= version:
+            metrics.DUPLICATES.inc()
+            return
+        self.delivered_version[event_id] = version
+        seq = message["seq"]
+        topics = message["topics"]
+        for topic in topics:
+            if self.latest_seq.get(topic, 0) < seq:
+                self.latest_seq[topic] = seq
+        groups = [self.registry[t] for t in topics if t in self.registry]
+        if not groups:
+            return
+        targets = groups[0] if len(groups) == 1 else set().union(*groups)
+        update = Update(message)
+        written = 0
+        if self.window_open:
+            # Inside a coalescing window: queue, the window's end sends one frame per socket.
+            for conn in targets:
+                self._enqueue(conn, update)
+        else:
+            for conn in list(targets):
+                if conn.held or conn.busy:
+                    self._enqueue(conn, update)
+                elif self._write(conn, conn.frame_of(update)):
+                    written += 1
+            self._open_window()
+        if written:
+            metrics.FRAMES_OUT.labels(kind="html").inc(written)
+            self._observe_delivery(update.ts)
+
+    def _enqueue(self, conn: Connection, update: Update) -> None:
+        if conn.closing:
+            return
+        outbox = conn.outbox
+        if update.event_id in outbox:
+            # Only the newest state of an event matters: the older one is superseded.
+            metrics.DROPPED.labels(reason="superseded").inc()
+        outbox[update.event_id] = update
+        if len(outbox) > settings.LIVE_SOCKET_BUFFER:
+            self._too_slow(conn)
+            return
+        if not conn.busy and not conn.held:
+            self.dirty.add(conn)
+
+    def _open_window(self) -> None:
+        if self.loop is None or settings.LIVE_COALESCE_MS <= 0:
+            return
+        self.window_open = True
+        self.loop.call_later(settings.LIVE_COALESCE_MS / 1000, self._close_window)
+
+    def _close_window(self) -> None:
+        dirty, self.dirty = self.dirty, set()
+        latest: dict[str, float | None] | None = None
+        written = 0
+        for conn in dirty:
+            if conn.outbox:
+                latest = max(conn.outbox.values(), key=lambda u: u.seq).ts
+            if self._flush(conn):
+                written += 1
+        if written:
+            metrics.FRAMES_OUT.labels(kind="html").inc(written)
+            if latest is not None:
+                self._observe_delivery(latest)
+            # Still busy: keep coalescing for one more window before going eager again.
+            self._open_window()
+        else:
+            self.window_open = False
+
+    def _flush(self, conn: Connection) -> bool:
+        """Send a connection's pending updates as one frame. True if a frame was written."""
+        if not conn.outbox or conn.busy or conn.held or conn.closing:
+            return False
+        updates = list(conn.outbox.values())
+        conn.outbox.clear()
+        updates = [u for u in updates if u.seq > conn.skip_through]
+        if not updates:
+            return False
+        if len(updates) == 1:
+            frame = conn.frame_of(updates[0])
+        else:
+            metrics.COALESCED.inc(len(updates) - 1)
+            updates.sort(key=lambda u: u.seq)
+            parts = [u.detail if u.event_id in conn.detail_ids else u.row for u in updates]
+            parts.append(updates[-1].cursor)
+            frame = {"type": "websocket.send", "text": "".join(parts)}
+        return self._write(conn, frame)
+
+    def _write(self, conn: Connection, frame: dict[str, Any]) -> bool:
+        """Write a frame without blocking the hub: O(1), no task unless the socket is slow.
+
+        An ASGI send completes synchronously unless the transport is paused (its buffer is
+        full). So run it in place until its first suspension; only if it does suspend does
+        a task finish it, and the socket is `busy` (later updates go to its outbox).
+        """
+        coro = conn.send(frame)
+        try:
+            pending = coro.send(None)
+        except StopIteration:
+            return True
+        except Exception:  # the socket is gone: the consumer's disconnect cleans up
+            self.unregister(conn)
+            return False
+        conn.busy = True
+        assert self.loop is not None
+        task = self.loop.create_task(_finish(coro, pending))
+        task.add_done_callback(lambda t, conn=conn: self._write_done(conn, t))
+        self.tasks.append(task)
+        return True
+
+    def _write_done(self, conn: Connection, task: asyncio.Task[None]) -> None:
+        with contextlib.suppress(ValueError):
+            self.tasks.remove(task)
+        conn.busy = False
+        if task.cancelled() or task.exception() is not None:
+            self.unregister(conn)
+            return
+        if self._flush(conn):
+            metrics.FRAMES_OUT.labels(kind="html").inc()
+
+    def _too_slow(self, conn: Connection) -> None:
+        metrics.DROPPED.labels(reason="too_slow").inc(len(conn.outbox))
+        conn.closing = True
+        self.unregister(conn)
+        if self.loop is not None:
+            self.loop.create_task(conn.on_too_slow())
+
+    def _observe_delivery(self, ts: dict[str, float | None]) -> None:
+        now = time.time()
+        committed, published = ts.get("committed"), ts.get("published")
+        if committed:
+            metrics.END_TO_END.observe(max(0.0, now - committed))
+        if published:
+            metrics.STAGE.labels(stage="published_to_delivered").observe(max(0.0, now - published))
+
+    def resync_all(self) -> None:
+        """Tell every socket to refetch (messages may have been missed, e.g. Redis lost)."""
+        frame = {"type": "websocket.send", "text": json.dumps({"type": "resync"})}
+        for conn in list(self.connections):
+            if not conn.busy and not conn.held and not conn.closing:
+                self._write(conn, frame)
+        metrics.FRAMES_OUT.labels(kind="resync").inc(len(self.connections))
+
+    # --- sources --------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        """One Redis subscription for the whole process, re-established after errors."""
+        import redis.asyncio as aioredis
+
+        first = True
+        while True:
+            client = aioredis.from_url(settings.REDIS_URL)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(settings.LIVE_CHANNEL)
+                metrics.REDIS_RECONNECTS.inc()
+                self.subscribed.set()
+                if not first:
+                    self.resync_all()  # whatever was published while we were away is lost
+                first = False
+                while True:
+                    item = await pubsub.get_message(timeout=None)
+                    if item is None or item.get("type") != "message":
+                        continue
+                    try:
+                        message = json.loads(item["data"])
+                    except ValueError:
+                        logger.warning("hub: undecodable message dropped")
+                        continue
+                    self.dispatch(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("hub: Redis subscription lost; retrying")
+                self.subscribed.clear()
+                await asyncio.sleep(RETRY_DELAY)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+
+    async def _embedded_relay(self) -> None:
+        """Embedded mode: publish changes written by other processes (e.g. demo_feed)."""
+        from channels.db import database_sync_to_async
+
+        from scoreboard.live.relay import forget_backlog, relay_pending
+
+        await database_sync_to_async(forget_backlog)()
+        while True:
+            await asyncio.sleep(EMBEDDED_RELAY_INTERVAL)
+            try:
+                await database_sync_to_async(relay_pending)(min_age_seconds=0.0, relay="hub")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("hub: embedded relay failed; retrying")
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(settings.LIVE_HEARTBEAT_SECONDS)
+            sent = 0
+            for conn in list(self.connections):
+                # A busy or held socket has frames in flight: a heartbeat would race them.
+                if conn.busy or conn.held or conn.closing or conn.outbox:
+                    continue
+                text = json.dumps({"type": "heartbeat", "seq": self.latest_for(conn.topics)})
+                if self._write(conn, {"type": "websocket.send", "text": text}):
+                    sent += 1
+            metrics.FRAMES_OUT.labels(kind="heartbeat").inc(sent)
+
+
+_hub = Hub()
+_hub_lock = threading.Lock()
+
+
+def get_hub() -> Hub:
+    """The process's hub (one per process; it binds to the loop that starts it)."""
+    return _hub
+
+
+def deliver_threadsafe(message: dict[str, Any]) -> bool:
+    """Embedded mode: hand a message from any thread to the hub. False if no hub runs."""
+    hub = _hub
+    loop = hub.loop
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return False
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        hub.dispatch(message)
+    else:
+        loop.call_soon_threadsafe(hub.dispatch, message)
+    return True
