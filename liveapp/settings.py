@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "scoreboard",
     "scoreboard.feeds",
     "scoreboard.partners",
+    "scoreboard.console",
 ]
 
 MIDDLEWARE = [
@@ -181,7 +182,28 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "partners.relay_webhooks",
         "schedule": env_float("WEBHOOK_RELAY_INTERVAL_SECONDS", 1.0),
     },
+    "poll-feeds": {
+        "task": "scoreboard.feeds.tasks.poll_feeds",
+        "schedule": env_float("FEED_POLL_INTERVAL_SECONDS", 2.0),
+    },
 }
+# Redis redelivers a message whose worker died (no ack) after this many seconds. Ingest
+# tasks are idempotent, so a short timeout only costs a repeat (a no-op), never a double.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300)}
+
+# Feed ingestion (scoreboard.feeds). Push secrets: "provider=secret,other=secret2".
+FEED_PUSH_SECRETS = dict(
+    item.split("=", 1) for item in env_list("FEED_PUSH_SECRETS", []) if "=" in item
+)
+if DEBUG and not FEED_PUSH_SECRETS:
+    # Development only, like SECRET_KEY: the simulator signs with the same fixed key.
+    FEED_PUSH_SECRETS = {"sim": "development-only-feed-secret"}
+FEED_PUSH_MAX_BYTES = env_int("FEED_PUSH_MAX_BYTES", 1_048_576)
+FEED_PUSH_REPLAY_WINDOW_SECONDS = env_int("FEED_PUSH_REPLAY_WINDOW_SECONDS", 300)
+FEED_PULL_TIMEOUT_SECONDS = env_float("FEED_PULL_TIMEOUT_SECONDS", 5.0)
+FEED_TASK_MAX_RETRIES = env_int("FEED_TASK_MAX_RETRIES", 5)
+FEED_RETRY_BACKOFF_MAX = env_float("FEED_RETRY_BACKOFF_MAX", 60.0)
+FEED_LATENCY_LOG_KEY = env_str("FEED_LATENCY_LOG_KEY")  # benchmarks only: Redis list key
 
 # Live delivery.
 LIVE_REPLAY_WINDOW = env_int("LIVE_REPLAY_WINDOW", 200)  # changes a client may resume across

@@ -1,0 +1,1 @@
+"""The staff console: live editing for match-day editors (issue 6)."""

@@ -1,0 +1,86 @@
+"""Presence socket of the console: the browser says which event it has open.
+
+Thin consumer: authorise from the scope, keep this socket's entry fresh in the
+presence store, and send the snapshot whenever it changes (polled every couple of
+seconds, so it works across processes without a channel-layer group).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from .presence import REFRESH_SECONDS, PresenceStore
+from .roles import role_of
+
+MAX_MESSAGE_BYTES = 256
+CLOSE_FORBIDDEN = 4403
+CLOSE_BAD_MESSAGE = 4400
+
+
+class PresenceConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if await database_sync_to_async(role_of)(user) is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.socket_id = uuid.uuid4().hex
+        self.username = user.get_username()
+        self.event_id: int | None = None
+        self.last: dict[str, list[str]] | None = None
+        self.store = PresenceStore()
+        await self.accept()
+        await self._refresh(force=True)
+        self.loop = asyncio.create_task(self._keep_fresh())
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        message = self._parse(text_data)
+        if message is None:
+            await self.close(code=CLOSE_BAD_MESSAGE)
+            return
+        self.event_id = message["event"]
+        await self._refresh(force=True)
+
+    async def disconnect(self, code: int) -> None:
+        loop = getattr(self, "loop", None)
+        if loop is not None:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        if hasattr(self, "store"):
+            await self.store.remove(self.socket_id)
+            await self.store.close()
+
+    @staticmethod
+    def _parse(text: str | None) -> dict[str, Any] | None:
+        """Only {"type": "open", "event": <id or null>} is accepted."""
+        if not text or len(text.encode()) > MAX_MESSAGE_BYTES:
+            return None
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(message, dict) or message.get("type") != "open":
+            return None
+        event = message.get("event")
+        if event is not None and (not isinstance(event, int) or event <= 0):
+            return None
+        return {"event": event}
+
+    async def _keep_fresh(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            await self._refresh()
+
+    async def _refresh(self, *, force: bool = False) -> None:
+        await self.store.put(self.socket_id, user=self.username, event=self.event_id)
+        snapshot = await self.store.snapshot()
+        if force or snapshot != self.last:
+            self.last = snapshot
+            await self.send(text_data=json.dumps({"type": "presence", "events": snapshot}))

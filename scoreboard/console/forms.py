@@ -1,0 +1,66 @@
+"""Input of console actions. Every form carries the event version the editor saw."""
+
+from __future__ import annotations
+
+from django import forms
+
+from scoreboard.models import IncidentKind, Side
+
+
+class VersionedForm(forms.Form):
+    expected_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class ScoreForm(VersionedForm):
+    side = forms.ChoiceField(choices=Side.choices)
+    points = forms.IntegerField(min_value=1, max_value=3, required=False)
+    kind = forms.ChoiceField(
+        choices=[
+            (IncidentKind.GOAL, "Goal"),
+            (IncidentKind.PENALTY_GOAL, "Penalty"),
+            (IncidentKind.OWN_GOAL, "Own goal"),
+        ],
+        required=False,
+    )
+    player = forms.CharField(max_length=120, required=False)
+    minute = forms.IntegerField(min_value=0, max_value=200, required=False)
+
+
+class CardForm(VersionedForm):
+    side = forms.ChoiceField(choices=Side.choices)
+    color = forms.ChoiceField(choices=[("yellow", "Yellow"), ("red", "Red")])
+    player = forms.CharField(max_length=120, required=False)
+    minute = forms.IntegerField(min_value=0, max_value=200, required=False)
+
+
+class SubstitutionForm(VersionedForm):
+    side = forms.ChoiceField(choices=Side.choices)
+    player = forms.CharField(max_length=120, required=False, label="On")
+    player_out = forms.CharField(max_length=120, required=False, label="Off")
+    minute = forms.IntegerField(min_value=0, max_value=200, required=False)
+
+
+class PeriodForm(VersionedForm):
+    period = forms.CharField(max_length=8, required=False)
+
+
+class ClockForm(VersionedForm):
+    running = forms.TypedChoiceField(
+        choices=[("1", "start"), ("0", "stop")], coerce=lambda value: value == "1"
+    )
+
+
+class FinishForm(VersionedForm):
+    pass
+
+
+class RemoveIncidentForm(VersionedForm):
+    incident = forms.IntegerField(min_value=1)
+    reason = forms.CharField(max_length=200)
+
+
+class CorrectIncidentForm(VersionedForm):
+    incident = forms.IntegerField(min_value=1)
+    reason = forms.CharField(max_length=200)
+    player = forms.CharField(max_length=120, required=False)
+    minute = forms.IntegerField(min_value=0, max_value=200, required=False)
