@@ -1,0 +1,40 @@
+"""`/metrics` (Prometheus text of this process) and `/readyz` (database and Redis).
+
+`/healthz` (scoreboard.views) stays cheap: it says the process serves requests.
+`/readyz` says it can do its job: a load balancer stops sending traffic while it is 503.
+Each ASGI process exports its own metrics; scrape every process.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"down: {type(exc).__name__}"
+    if not settings.EMBEDDED:
+        from scoreboard.live.publisher import redis_client
+
+        try:
+            redis_client().ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"down: {type(exc).__name__}"
+    ok = all(value == "ok" for value in checks.values())
+    return JsonResponse({"ok": ok, "checks": checks}, status=200 if ok else 503)
