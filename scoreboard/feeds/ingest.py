@@ -1,0 +1,375 @@
+"""Apply a batch of provider messages: idempotent, ordered, one short transaction.
+
+The batch's events are locked first, in id order (every ingest transaction locks in
+the same order, so two batches cannot deadlock on each other; a deadlock with another
+writer is retried). Then, per event in upstream order, each message is either a repeat
+(no-op), older than what was applied (dropped, counted), covered by a higher-priority
+provider (skipped), or applied through the service layer. Its id is recorded under a
+unique constraint in the same transaction, so a redelivered batch applies nothing twice.
+A message the rules refuse is rolled back alone (savepoint) and quarantined: nothing
+behind it waits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections import Counter as Tally
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from scoreboard import services
+from scoreboard.errors import DomainError
+from scoreboard.models import Event, Incident, ProviderMapping, Source
+from scoreboard.services import Actor
+
+from . import metrics
+from .adapters import adapter_for_name
+from .messages import FeedMessage, MalformedMessage
+from .models import (
+    CompetitionProvider,
+    FeedEventState,
+    FieldLock,
+    Outcome,
+    ProcessedMessage,
+    QuarantinedMessage,
+)
+from .planner import EventView, locked_differences, next_command
+
+logger = logging.getLogger(__name__)
+
+# A message that needs more service calls than this (a whole tennis match is ~250
+# points) is not converging: quarantine it rather than loop.
+MAX_STEPS_PER_MESSAGE = 1500
+DEADLOCK_ATTEMPTS = 4
+
+_SERVICES = {
+    "change_status": services.change_status,
+    "set_clock": services.set_clock,
+    "record_score": services.record_score,
+    "set_score": services.set_score,
+    "add_incident": services.add_incident,
+    "remove_incident": services.remove_incident,
+}
+
+
+@dataclass
+class BatchResult:
+    outcomes: Tally = field(default_factory=Tally)
+    changes: int = 0
+
+    def __getitem__(self, outcome: str) -> int:
+        return self.outcomes[outcome]
+
+
+def actor_detail(provider: str, received_at: float) -> str:
+    """The change's source detail: the provider and when we received the message.
+
+    The publisher can read the receipt time back (`received_at_from_detail`) to measure
+    latency from receipt to each socket.
+    """
+    return f"{provider} rx={received_at:.6f}"[:60]
+
+
+def received_at_from_detail(detail: str) -> float | None:
+    _, _, tail = detail.partition(" rx=")
+    try:
+        return float(tail) if tail else None
+    except ValueError:
+        return None
+
+
+def quarantine(
+    *, provider: str, raw: Any, reason: str, received_at: float | None = None
+) -> QuarantinedMessage:
+    text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
+    metrics.QUARANTINED.labels(provider).inc()
+    return QuarantinedMessage.objects.create(
+        provider=provider,
+        raw=text,
+        reason=reason[:300],
+        received_at=_aware(received_at) if received_at else timezone.now(),
+    )
+
+
+def _aware(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in ("40P01", "40001")
+
+
+def ingest_batch(*, provider: str, raw_messages: list[Any], received_at: float) -> BatchResult:
+    """Parse, then apply a batch in one transaction (retried on deadlock)."""
+    adapter = adapter_for_name(provider)
+    result = BatchResult()
+    parsed: list[tuple[FeedMessage, Any]] = []
+    seen: set[str] = set()
+    for raw in raw_messages:
+        try:
+            message = adapter.parse(raw)
+        except MalformedMessage as exc:
+            quarantine(
+                provider=provider, raw=raw, reason=f"malformed: {exc}", received_at=received_at
+            )
+            result.outcomes["malformed"] += 1
+            continue
+        if message.message_id in seen:
+            result.outcomes["duplicate"] += 1
+            continue
+        seen.add(message.message_id)
+        parsed.append((message, raw))
+    if parsed:
+        for attempt in range(DEADLOCK_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    _apply(provider, parsed, received_at, result)
+                break
+            except OperationalError as exc:
+                if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS - 1:
+                    raise
+                logger.warning("ingest deadlock for %s, retrying", provider)
+                result.outcomes.clear()
+                result.changes = 0
+                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    for outcome, count in result.outcomes.items():
+        metrics.MESSAGES.labels(provider, outcome).inc(count)
+    return result
+
+
+def _apply(
+    provider: str,
+    parsed: list[tuple[FeedMessage, Any]],
+    received_at: float,
+    result: BatchResult,
+) -> None:
+    matches = {message.match for message, _ in parsed}
+    mapping = dict(
+        ProviderMapping.objects.filter(
+            provider=provider, kind=ProviderMapping.Kind.EVENT, provider_id__in=matches
+        ).values_list("provider_id", "object_id")
+    )
+    by_event: dict[int, list[tuple[FeedMessage, Any]]] = defaultdict(list)
+    for message, raw in parsed:
+        event_id = mapping.get(message.match)
+        if event_id is None:
+            quarantine(
+                provider=provider,
+                raw=raw,
+                reason=f"unknown match {message.match!r} (no event mapping)",
+                received_at=received_at,
+            )
+            result.outcomes["unmapped"] += 1
+            continue
+        by_event[event_id].append((message, raw))
+    if not by_event:
+        return
+
+    # Lock in a consistent order (event id), before anything else, to avoid deadlocks.
+    event_ids = sorted(by_event)
+    events = {
+        event.pk: event
+        for event in Event.objects.select_for_update(of=("self",))
+        .select_related("competition__sport")
+        .filter(pk__in=event_ids)
+        .order_by("pk")
+    }
+    states = {
+        state.event_id: state
+        for state in FeedEventState.objects.select_for_update()
+        .filter(event_id__in=event_ids)
+        .order_by("pk")
+    }
+    for event_id in event_ids:
+        if event_id in events and event_id not in states:
+            states[event_id] = FeedEventState.objects.create(event_id=event_id)
+    ids = [message.message_id for group in by_event.values() for message, _ in group]
+    processed = set(
+        ProcessedMessage.objects.filter(provider=provider, message_id__in=ids).values_list(
+            "message_id", flat=True
+        )
+    )
+    locks: dict[int, dict[str, FieldLock]] = defaultdict(dict)
+    for lock in FieldLock.objects.filter(event_id__in=event_ids):
+        locks[lock.event_id][lock.field] = lock
+    priorities = _priorities({event.competition_id for event in events.values()})
+
+    now = time.time()
+    silent_after = settings.FEED_SILENT_AFTER_SECONDS
+    actor = Actor(source=Source.FEED, detail=actor_detail(provider, received_at))
+    rows: list[ProcessedMessage] = []
+    skips: Tally = Tally()
+    for event_id in event_ids:
+        event = events.get(event_id)
+        if event is None:
+            continue
+        state = states[event_id]
+        mine = state.providers.setdefault(provider, {"seq": -1, "at": 0.0})
+        higher = [
+            name
+            for prio, name in priorities.get(event.competition_id, [])
+            if prio > _priority_of(priorities.get(event.competition_id, []), provider)
+        ]
+        for message, raw in sorted(by_event[event_id], key=lambda m: (m[0].seq, m[0].ts)):
+            if message.message_id in processed:
+                result.outcomes["duplicate"] += 1
+                continue
+            mine["at"] = max(mine["at"], received_at)
+            if message.seq <= mine["seq"] or message.ts < state.last_upstream_at:
+                outcome, changes = Outcome.STALE, 0
+            elif any(
+                now - state.providers.get(name, {}).get("at", 0.0) < silent_after for name in higher
+            ):
+                outcome, changes = Outcome.SUPERSEDED, 0
+                mine["seq"] = message.seq
+            else:
+                event, outcome, changes = _apply_message(
+                    event, state, message, raw, provider, actor, locks[event_id], skips, received_at
+                )
+                if outcome != Outcome.REJECTED:
+                    mine["seq"] = message.seq
+                    state.last_upstream_at = max(state.last_upstream_at, message.ts)
+            result.outcomes[outcome] += 1
+            result.changes += changes
+            rows.append(
+                ProcessedMessage(
+                    provider=provider,
+                    message_id=message.message_id,
+                    event_id=event_id,
+                    seq=message.seq,
+                    upstream_at=_aware(message.ts),
+                    received_at=_aware(received_at),
+                    outcome=outcome,
+                    changes=changes,
+                )
+            )
+        state.last_message_at = timezone.now()
+    ProcessedMessage.objects.bulk_create(rows)
+    FeedEventState.objects.bulk_update(
+        [states[event_id] for event_id in event_ids if event_id in events],
+        ["providers", "last_upstream_at", "last_message_at", "incidents", "tennis_points"],
+    )
+    for (lock_pk, field_name), count in skips.items():
+        FieldLock.objects.filter(pk=lock_pk).update(skipped=F("skipped") + count)
+        metrics.OVERRIDE_SKIPS.labels(provider, field_name).inc(count)
+    upstream = [(row.upstream_at.timestamp()) for row in rows if row.outcome == Outcome.APPLIED]
+    transaction.on_commit(lambda: _after_commit(provider, received_at, upstream))
+
+
+def _priorities(competition_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
+    table: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for competition_id, provider_id, priority in CompetitionProvider.objects.filter(
+        competition_id__in=competition_ids
+    ).values_list("competition_id", "provider_id", "priority"):
+        table[competition_id].append((priority, provider_id))
+    return table
+
+
+def _priority_of(table: list[tuple[int, str]], provider: str) -> int:
+    for priority, name in table:
+        if name == provider:
+            return priority
+    return -1  # unlisted providers only fill in
+
+
+def _view(event: Event, state: FeedEventState) -> EventView:
+    return EventView(
+        sport_kind=event.competition.sport.kind,
+        status=event.status,
+        period=event.period,
+        home=event.home_score,
+        away=event.away_score,
+        clock_running=event.clock_running,
+        clock_elapsed=services.clock_elapsed_now(event),
+        applied=state.incidents,
+        tennis_points=state.tennis_points,
+    )
+
+
+def _apply_message(
+    event: Event,
+    state: FeedEventState,
+    message: FeedMessage,
+    raw: Any,
+    provider: str,
+    actor: Actor,
+    locks: dict[str, FieldLock],
+    skips: Tally,
+    received_at: float,
+) -> tuple[Event, str, int]:
+    locked = frozenset(locks)
+    before = (dict(state.incidents), state.tennis_points)
+    changes = 0
+    try:
+        with transaction.atomic():  # a savepoint: a refused message rolls back alone
+            for field_name in locked_differences(_view(event, state), message, locked):
+                skips[(locks[field_name].pk, field_name)] += 1
+            for _ in range(MAX_STEPS_PER_MESSAGE):
+                command = next_command(_view(event, state), message, locked)
+                if command is None:
+                    break
+                event = _run(event, state, command, actor)
+                changes += 1
+            else:
+                raise DomainError("the message did not converge")
+    except DomainError as exc:
+        state.incidents, state.tennis_points = before
+        quarantine(
+            provider=provider,
+            raw=raw,
+            reason=f"refused: {exc}",
+            received_at=received_at,
+        )
+        fresh = Event.objects.select_related("competition__sport").get(pk=event.pk)
+        return fresh, Outcome.REJECTED, 0
+    return event, (Outcome.APPLIED if changes else Outcome.UNCHANGED), changes
+
+
+def _run(event: Event, state: FeedEventState, command: Any, actor: Actor) -> Event:
+    service = _SERVICES[command.service]
+    if command.service == "remove_incident":
+        service(actor=actor, **command.kwargs)
+        state.incidents = {k: v for k, v in state.incidents.items() if k != command.incident_key}
+        return _reload(event)
+    if command.service == "add_incident":
+        incident = service(event=event.pk, actor=actor, **command.kwargs)
+        state.incidents = {**state.incidents, command.incident_key: incident.pk}
+        return _reload(event)
+    updated = service(event=event.pk, actor=actor, **command.kwargs)
+    if command.tennis_point:
+        state.tennis_points += 1
+    elif command.incident_key:
+        incident_id = (
+            Incident.objects.filter(event_id=event.pk).order_by("-id").values_list("id", flat=True)
+        ).first()
+        state.incidents = {**state.incidents, command.incident_key: incident_id}
+    return updated
+
+
+def _reload(event: Event) -> Event:
+    return Event.objects.select_related("competition__sport").get(pk=event.pk)
+
+
+def _after_commit(provider: str, received_at: float, upstream: list[float]) -> None:
+    now = time.time()
+    latency = now - received_at
+    for ts in upstream:
+        metrics.RECEIVE_TO_COMMIT.labels(provider).observe(latency)
+        metrics.UPSTREAM_LAG.labels(provider).observe(max(0.0, now - ts))
+    key = settings.FEED_LATENCY_LOG_KEY
+    if key and upstream:
+        # Benchmarks read receive-to-commit latencies from here (off unless configured).
+        from .redis_client import client
+
+        client().rpush(key, *[f"{provider} {latency * 1000:.3f}"] * len(upstream))

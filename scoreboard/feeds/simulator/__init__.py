@@ -1,0 +1,1 @@
+"""The feed simulator: realistic matches of the four sports, delivered with faults."""
