@@ -187,6 +187,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": env_float("FEED_POLL_INTERVAL_SECONDS", 2.0),
     },
 }
+# Feed ingestion has its own queue, so a burst of feed batches never delays other work.
+CELERY_TASK_ROUTES = {"scoreboard.feeds.tasks.*": {"queue": "ingest"}}
 # Redis redelivers a message whose worker died (no ack) after this many seconds. Ingest
 # tasks are idempotent, so a short timeout only costs a repeat (a no-op), never a double.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300)}

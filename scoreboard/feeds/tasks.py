@@ -50,7 +50,6 @@ def backoff_seconds(retries: int) -> float:
 @shared_task(
     bind=True,
     name="scoreboard.feeds.tasks.ingest_batch",
-    queue="ingest",
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=None,  # bounded below by FEED_TASK_MAX_RETRIES, then dead-lettered
@@ -88,7 +87,7 @@ def dead_letter(provider: str, messages: list[Any], received_at: float, reason: 
         logger.critical("dead letter lost to storage, logged here: %s", payload)
 
 
-@shared_task(name="scoreboard.feeds.tasks.poll_feeds", queue="ingest", ignore_result=True)
+@shared_task(name="scoreboard.feeds.tasks.poll_feeds", ignore_result=True)
 def poll_feeds() -> None:
     """Beat entry point: poll every enabled pull provider."""
     for name in (
@@ -101,7 +100,6 @@ def poll_feeds() -> None:
 
 @shared_task(
     name="scoreboard.feeds.tasks.poll_provider",
-    queue="ingest",
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=30,
@@ -160,7 +158,7 @@ def poll_provider(name: str) -> dict:
         cache.delete(lock)
 
 
-@shared_task(name="scoreboard.feeds.tasks.retry_quarantined", queue="ingest")
+@shared_task(name="scoreboard.feeds.tasks.retry_quarantined")
 def retry_quarantined(ids: list[int]) -> dict:
     from .quarantine import retry
 

@@ -1,0 +1,98 @@
+"""Acceptance 4: the push webhook refuses bad input with a clear JSON 4xx and applies
+nothing; a valid signed batch gets 202 and is applied."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from liveapp.celery import app as celery_app
+from scoreboard.feeds.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from scoreboard.feeds.models import ProcessedMessage, QuarantinedMessage
+from scoreboard.models import Change
+
+from .conftest import SECRET, new_match_event, simulated_messages
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _feed_settings(settings):  # noqa: ANN001, ANN202
+    settings.FEED_PUSH_SECRETS = {"sim": SECRET}
+    settings.FEED_PUSH_MAX_BYTES = 50_000
+    # The hand-off to Celery runs in-process here; the worker path has its own tests.
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def batch() -> bytes:
+    new_match_event("football", "hook-1")
+    messages, _ = simulated_messages("football", seed=1, match_id="hook-1")
+    return json.dumps({"messages": messages[:3]}).encode()
+
+
+def post(client, body: bytes, *, timestamp: str | None = None, signature: str | None = None):  # noqa: ANN001, ANN201
+    timestamp = timestamp if timestamp is not None else str(int(time.time()))
+    headers = {f"HTTP_{TIMESTAMP_HEADER.upper().replace('-', '_')}": timestamp}
+    headers[f"HTTP_{SIGNATURE_HEADER.upper().replace('-', '_')}"] = (
+        signature if signature is not None else sign(SECRET, timestamp, body)
+    )
+    return client.post("/feeds/sim/push", body, content_type="application/json", **headers)
+
+
+def assert_nothing_applied() -> None:
+    assert ProcessedMessage.objects.count() == 0
+    assert not Change.objects.exclude(kind="event_created").exists()
+
+
+def test_it_accepts_a_valid_signed_batch_with_202_and_applies_it(client, batch) -> None:  # noqa: ANN001
+    response = post(client, batch)
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 3}
+    assert ProcessedMessage.objects.count() == 3
+    assert Change.objects.filter(kind="status").exists()
+
+
+def test_it_refuses_a_wrong_signature(client, batch) -> None:  # noqa: ANN001
+    response = post(client, batch, signature=sign("not-the-secret", str(int(time.time())), batch))
+    assert response.status_code == 401
+    assert response.json()["error"] == "bad_signature"
+    assert_nothing_applied()
+
+
+def test_it_refuses_a_stale_timestamp_even_if_signed(client, batch) -> None:  # noqa: ANN001
+    response = post(client, batch, timestamp=str(int(time.time()) - 3600))
+    assert response.status_code == 401
+    assert response.json()["error"] == "stale_timestamp"
+    assert_nothing_applied()
+
+
+def test_it_refuses_an_oversized_body(client) -> None:  # noqa: ANN001
+    body = json.dumps({"messages": [], "padding": "x" * 60_000}).encode()
+    response = post(client, body)
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+    assert_nothing_applied()
+
+
+def test_it_refuses_bad_json_and_keeps_it_in_quarantine(client) -> None:  # noqa: ANN001
+    response = post(client, b'{"messages": [')
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_json"
+    assert "not valid JSON" in response.json()["message"]
+    assert_nothing_applied()
+    assert QuarantinedMessage.objects.get().reason.startswith("bad_json")
+
+
+def test_it_refuses_a_missing_signature_and_unknown_providers(client, batch) -> None:  # noqa: ANN001
+    response = client.post("/feeds/sim/push", batch, content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["error"] == "missing_signature"
+    response = client.post("/feeds/nobody/push", batch, content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_provider"
+    assert_nothing_applied()
