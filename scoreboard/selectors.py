@@ -33,9 +33,8 @@ from scoreboard.models import (
 logger = logging.getLogger(__name__)
 
 LIVE_STATUSES = (Status.LIVE, Status.BREAK)
-_SCORING = Q(incidents__kind__in=[*SCORING_KINDS, IncidentKind.POINTS]) & Q(
-    incidents__points__gt=0
-)
+UPCOMING = (Status.SCHEDULED, Status.POSTPONED)
+_SCORING = Q(incidents__kind__in=[*SCORING_KINDS, IncidentKind.POINTS]) & Q(incidents__points__gt=0)
 
 
 def latest_sequence() -> int:
@@ -199,9 +198,9 @@ def competition_page(*, slug: str) -> CompetitionPage:
     return CompetitionPage(
         competition=competition,
         live=[e for e in rows if e.status in LIVE_STATUSES],
-        upcoming=[e for e in rows if e.status in (Status.SCHEDULED, Status.POSTPONED)],
+        upcoming=[e for e in rows if e.status in UPCOMING],
         results=sorted(
-            (e for e in rows if e.status not in (*LIVE_STATUSES, Status.SCHEDULED, Status.POSTPONED)),
+            (e for e in rows if e.status not in (*LIVE_STATUSES, *UPCOMING)),
             key=lambda e: e.kickoff,
             reverse=True,
         ),

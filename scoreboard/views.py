@@ -56,9 +56,7 @@ def live_now(request: HttpRequest) -> HttpResponse:
     seq = selectors.latest_sequence()
     groups = selectors.live_events(sport=sport or None)
     selectors.mark_feed_delayed(e for g in groups for c in g.competitions for e in c.events)
-    context.update(
-        seq=seq, groups=groups, sport=sport, sports=selectors.sports(), topics="live"
-    )
+    context.update(seq=seq, groups=groups, sport=sport, sports=selectors.sports(), topics="live")
     return _render_page(request, "scoreboard/live_now.html", context)
 
 

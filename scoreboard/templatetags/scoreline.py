@@ -19,6 +19,8 @@ from scoreboard.rules.tennis import TennisRules
 
 register = template.Library()
 
+SCORE_SEP = " \u2013 "  # en dash, as printed scores use
+
 # A goal stays marked on its row this long after it was scored.
 GOAL_MARK_SECONDS = 90
 
@@ -143,11 +145,11 @@ def goal_mark_until(event: Event) -> str:
 def incident_icon(incident: Incident) -> str:
     return {
         IncidentKind.GOAL: "goal",
-        IncidentKind.OWN_GOAL: "goal own",
-        IncidentKind.PENALTY_GOAL: "goal pen",
+        IncidentKind.OWN_GOAL: "goal",
+        IncidentKind.PENALTY_GOAL: "goal",
         IncidentKind.POINTS: "points",
-        IncidentKind.YELLOW_CARD: "card yellow",
-        IncidentKind.RED_CARD: "card red",
+        IncidentKind.YELLOW_CARD: "yellow",
+        IncidentKind.RED_CARD: "red",
         IncidentKind.SUBSTITUTION: "sub",
         IncidentKind.PENALTY_MISSED: "miss",
         IncidentKind.PENALTY: "pim",
@@ -204,11 +206,11 @@ def timeline_entries(event: Event) -> list[dict[str, Any]]:
                 if event.sport_kind == "football" and incident.period == "1H"
                 else f"End of {_lower_first(label)}"
             )
-            entry["score"] = f"{totals['home']} – {totals['away']}"
+            entry["score"] = f"{totals['home']}{SCORE_SEP}{totals['away']}"
         elif incident.points and incident.side in totals:
             if not incident.cancelled and not shootout:
                 totals[incident.side] += incident.points
-            entry["score"] = f"{totals['home']} – {totals['away']}"
+            entry["score"] = f"{totals['home']}{SCORE_SEP}{totals['away']}"
         entries.append(entry)
     return entries
 

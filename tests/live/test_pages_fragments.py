@@ -1,0 +1,82 @@
+"""Fragments: one render per change, the same partials as the page, out of band."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from scoreboard import services
+from scoreboard.live.fragments import render_fragments
+from tests.live.pages_world import World, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+def roots(html: str) -> list[str]:
+    """The ids of the top-level out-of-band roots of a fragment."""
+    return re.findall(r'<(?:a|section) id="([^"]+)" hx-swap-oob="true"', html)
+
+
+def test_it_renders_the_row_and_the_detail_regions_out_of_band(world: World) -> None:
+    event = world.live("Arsenal", "Chelsea")
+    event = services.record_score(event=event, side="home", player="Saka")
+
+    fragments = render_fragments(event.pk)
+
+    assert roots(fragments.row) == [f"event-row-{event.pk}"]
+    assert roots(fragments.detail) == [
+        f"event-header-{event.pk}",
+        f"event-periods-{event.pk}",
+        f"event-timeline-{event.pk}",
+    ]
+    for html in (fragments.row, fragments.detail):
+        assert f'data-event="{event.pk}" data-version="{event.version}" data-status="live"' in html
+    assert 'data-clock-running="true"' in fragments.row
+    assert "Saka" in fragments.detail
+
+
+def test_it_pushes_what_a_fresh_page_shows(client: Client, world: World) -> None:
+    # Verify-action style: a pushed fragment equals the page's own partial.
+    event = world.live("Arsenal", "Chelsea")
+    event = services.record_score(event=event, side="away", player="Palmer")
+
+    pushed = render_fragments(event.pk).row.replace(' hx-swap-oob="true"', "")
+    page = client.get("/", headers={"HX-Request": "true", "HX-Target": "live-region"})
+
+    def squash(html: str) -> str:
+        return re.sub(r"\s+", " ", html)
+
+    assert squash(pushed) in squash(page.content.decode())
+
+
+def test_it_serves_fragments_for_healing(client: Client, world: World) -> None:
+    event = world.live("Arsenal", "Chelsea")
+    services.record_score(event=event, side="home", player="Saka")
+
+    row = client.get(f"/events/{event.pk}/fragment/?part=row")
+    detail = client.get(f"/events/{event.pk}/fragment/?part=detail")
+
+    assert row.status_code == 200 and detail.status_code == 200
+    assert row["Cache-Control"] == "no-store"
+    assert roots(row.content.decode()) == [f"event-row-{event.pk}"]
+    assert len(roots(detail.content.decode())) == 3
+    assert client.get(f"/events/{event.pk}/fragment/?part=nope").status_code == 404
+
+
+def test_it_renders_fragments_in_a_fixed_number_of_queries(
+    world: World, django_assert_num_queries: object
+) -> None:
+    event = world.live("Arsenal", "Chelsea")
+    for n in range(5):
+        services.record_score(event=event, side="home", player=f"Scorer {n}")
+
+    # event, incidents, feed health (in a savepoint)
+    with django_assert_num_queries(5):  # type: ignore[operator]
+        render_fragments(event.pk)
