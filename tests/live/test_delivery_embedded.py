@@ -1,0 +1,50 @@
+"""Embedded mode (no Redis, `make run`): the hub relays changes other processes wrote.
+
+In embedded mode a process without sockets (e.g. `manage.py demo_feed`) cannot reach
+the web process, so it leaves its changes unpublished; the web process's hub polls the
+change log and publishes them to its sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+import websockets
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+
+from scoreboard import services
+from scoreboard.live import publisher
+from scoreboard.models import Change, Event
+from tests.support.asgi_server import AsgiServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_relays_a_change_written_by_another_process_without_redis(
+    asgi_server_factory: Callable[..., AsgiServer],
+    live_football_event: Event,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = asgi_server_factory(env={"REDIS_URL": ""})  # embedded mode
+    event = live_football_event
+    # This test process stands for `demo_feed` in embedded mode: no hub to hand to.
+    monkeypatch.setattr(publisher, "send", lambda message: False)
+
+    async def scenario() -> str:
+        url = f"{server.ws_url}/ws/live/?topics=event.{event.pk}"
+        async with websockets.connect(url, origin=server.origin, compression=None) as socket:
+            await asyncio.sleep(0.5)  # the hub started (and forgot the older backlog)
+            await database_sync_to_async(services.record_score)(
+                event=event, side="home", player="Saka"
+            )
+            while True:
+                frame = await asyncio.wait_for(socket.recv(), 5)
+                if isinstance(frame, str) and not frame.startswith("{"):
+                    return frame
+
+    frame = async_to_sync(scenario)()
+    assert 'data-version="3"' in frame and "Saka" in frame
+    assert Change.objects.filter(published_at__isnull=True).count() == 0
