@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 
 from scoreboard.models import Change, Event
@@ -39,7 +40,7 @@ def _get_urls(event: Event) -> list[str]:
     ]
 
 
-def _post(client, event: Event, action: str) -> int:  # noqa: ANN001
+def _post(client: Client, event: Event, action: str) -> int:
     data = {**ACTIONS[action], "expected_version": event.version}
     if action in ("remove", "correct"):
         data["incident"] = event.incidents.first().pk
@@ -109,7 +110,6 @@ def test_it_lets_editors_read_and_run_every_action(editor: User, event: Event) -
 
 
 def test_it_requires_csrf_on_every_console_post(editor: User, event: Event) -> None:
-    from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)

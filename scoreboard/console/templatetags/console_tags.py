@@ -34,7 +34,7 @@ def clock(event: Event) -> dict:
     return {
         "event": event,
         "text": f"{shown // 60}:{shown % 60:02d}",
-        "has_clock": rules.has_clock and bool(event.period) and event.is_live,
+        "has_clock": rules.has_clock and bool(event.period) and event.status == "live",
         "minute_base": base,
         "clock_down": rules.clock_counts_down,
         "period_seconds": seconds,
