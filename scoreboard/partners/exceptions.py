@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -48,6 +49,7 @@ def _first_message(data: Any) -> str:
     return str(data)
 
 
+@csrf_exempt  # any method lands here; CSRF would answer an HTML 403 first
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/v1/ answer JSON like the rest of the API."""
     return JsonResponse(
