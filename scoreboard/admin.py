@@ -418,40 +418,52 @@ class EventAdmin(ServiceAdminMixin, admin.ModelAdmin):
         expected = getattr(
             request, "scoreline_expected_version", form.cleaned_data.get("expected_version")
         )
+        # What the admin's history message reads ("Added incident ...", "Changed ...").
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline in formset.forms:
-            result = self._apply_incident_form(event, inline, actor=actor, expected=expected)
-            if result is not None:
-                expected = result.version
+            outcome = self._apply_incident_form(event, inline, actor=actor, expected=expected)
+            if outcome is None:
+                continue
+            what, incident = outcome
+            if what == "added" and incident is not None:
+                formset.new_objects.append(incident)
+            elif what == "changed":
+                formset.changed_objects.append((incident, inline.changed_data))
+            elif what == "removed":
+                formset.changed_objects.append((incident, ["cancelled"]))
+            expected = Event.objects.values_list("version", flat=True).get(pk=event.pk)
         event.refresh_from_db()
 
     def _apply_incident_form(
         self, event: Event, inline: IncidentInlineForm, *, actor: services.Actor, expected: int
-    ) -> Event | None:
-        """Apply one inline row through the services; returns the updated event."""
+    ) -> tuple[str, Incident | None] | None:
+        """Apply one inline row through the services: ("added"|"changed"|"removed", incident)."""
         data = inline.cleaned_data
         incident = inline.instance
         kw: dict[str, Any] = {"actor": actor, "expected_version": expected}
         if incident.pk is not None:
             if data.get(DELETION_FIELD_NAME):
-                services.remove_incident(incident=incident.pk, reason=data["reason"], **kw)
-            elif inline.has_changed():
-                fields = {"player", "minute", "added_time", "detail"} & set(inline.changed_data)
-                services.correct_incident(
-                    incident=incident.pk,
-                    reason=data["reason"],
-                    **{name: _blank_as(name, data[name]) for name in fields},
-                    **kw,
+                removed = services.remove_incident(
+                    incident=incident.pk, reason=data["reason"], **kw
                 )
-            else:
+                return "removed", removed
+            if not inline.has_changed():
                 return None
-            return Event.objects.get(pk=event.pk)
+            fields = {"player", "minute", "added_time", "detail"} & set(inline.changed_data)
+            corrected = services.correct_incident(
+                incident=incident.pk,
+                reason=data["reason"],
+                **{name: _blank_as(name, data[name]) for name in fields},
+                **kw,
+            )
+            return "changed", corrected
         if not inline.has_changed() or data.get(DELETION_FIELD_NAME):
             return None
         common = {"side": data["side"], "player": data["player"], "minute": data["minute"]}
         if data["kind"] in SCORE_KINDS:
             if not data["side"]:
                 raise DomainError("a score needs a side (home or away)")
-            return services.record_score(
+            services.record_score(
                 event=event.pk,
                 kind=data["kind"],
                 points=data["points"] or 1,
@@ -459,7 +471,9 @@ class EventAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 **common,
                 **kw,
             )
-        services.add_incident(
+            # Tennis points have no timeline entry; team sports get one incident.
+            return "added", event.incidents.filter(points__gt=0).order_by("-id").first()
+        added = services.add_incident(
             event=event.pk,
             kind=data["kind"],
             added_time=data["added_time"],
@@ -467,7 +481,7 @@ class EventAdmin(ServiceAdminMixin, admin.ModelAdmin):
             **common,
             **kw,
         )
-        return Event.objects.get(pk=event.pk)
+        return "added", added
 
     def _bulk_status(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
         done, refused = 0, []
