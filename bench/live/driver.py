@@ -101,10 +101,13 @@ def run_service(args: argparse.Namespace) -> dict:
         except Exception as exc:
             errors.append(repr(exc))
             return
+        done = time.time()  # after COMMIT and the on-commit publish (render + PUBLISH)
         seq = Change.objects.filter(event_id=event_id, version=version).values_list(
             "id", flat=True
         )[0]
-        changes.append({"seq": seq, "event": event_id, "version": version, "t": committed[0]})
+        changes.append(
+            {"seq": seq, "event": event_id, "version": version, "t": committed[0], "done": done}
+        )
 
     apply(len(events) * 3 + 2)  # warm-up (templates, connections): not measured
     started = time.time()

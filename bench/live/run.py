@@ -135,6 +135,14 @@ def ensure_database(database_url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def latest_seq(database_url: str) -> int:
+    """The change log's head: viewers connect current, so no replay is measured."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM scoreboard_change").fetchone()[0]
+
+
 def django_env(args: argparse.Namespace, **extra: str) -> dict:
     env = dict(os.environ)
     env.update(
@@ -190,7 +198,7 @@ class Phase:
     result: dict = field(default_factory=dict)
 
 
-def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path, since: int) -> dict:
+def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path) -> dict:
     print(f"-- {phase.name}: starting server on :{phase.port}", file=sys.stderr, flush=True)
     server = procs.start(
         phase.server_argv,
@@ -202,6 +210,7 @@ def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path, 
     try:
         wait_port(phase.port, server)
         time.sleep(0.5)
+        since = latest_seq(args.database_url)
         url = f"ws://127.0.0.1:{phase.port}/ws/live/?topics={TOPIC}&since={since}"
         n_clients = args.client_procs or max(1, math.ceil(args.viewers / VIEWERS_PER_CLIENT))
         shares = [
@@ -381,6 +390,10 @@ def analyse(phase: Phase, args: argparse.Namespace, driver: dict, viewers: list[
         "frame_bytes": sorted(frame_sizes)[len(frame_sizes) // 2] if frame_sizes else None,
         "closes": closes,
     }
+    publish = sorted(1000 * (c["done"] - c["t"]) for c in changes if "done" in c)
+    if publish:  # commit -> publish returned, in the driver (render + PUBLISH)
+        res["publish_p50_ms"] = round(percentile(publish, 50), 1)
+        res["publish_max_ms"] = round(publish[-1], 1)
     res["_captured"] = [captured[s] for s in sorted(captured)]
     return res
 
@@ -598,6 +611,10 @@ def print_table(results: list[dict], args: argparse.Namespace) -> None:
             notes.append(f"closes {r['closes']}")
         if r.get("error"):
             notes.append(f"FAILED: {r['error']}")
+        if "publish_p50_ms" in r:
+            notes.append(
+                f"commit->published p50 {r['publish_p50_ms']} ms max {r['publish_max_ms']} ms"
+            )
         notes.append(
             f"frame {r.get('frame_bytes')} B, driver late max "
             f"{r.get('driver_worst_late_ms')} ms, drain {r.get('drain_s')} s, "
@@ -639,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     procs = Procs()
     results: list[dict] = []
     started = dt.datetime.now(dt.UTC)
+    load_before = os.getloadavg()[0]
     try:
         seed = setup(args, work)
         print(
@@ -650,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
             if phase.name.startswith("alt-"):
                 clear_alt_keys(args.redis_url)
             try:
-                res = run_phase(phase, args, procs, work, seed["since"])
+                res = run_phase(phase, args, procs, work)
             except Exception as exc:
                 res = {"error": f"{type(exc).__name__}: {exc}"[:500]}
             res["name"] = phase.name
@@ -669,6 +687,10 @@ def main(argv: list[str] | None = None) -> int:
         if r.get("us_per_delivery") and base.get("us_per_delivery"):
             r["ratio"] = round(r["us_per_delivery"] / base["us_per_delivery"], 3)
     print_table(results, args)
+    print(
+        f"  load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}"
+        f" on {os.cpu_count()} CPUs"
+    )
 
     main_name = args.servers.split(",")[0]
     ours = by_name.get(main_name, {})
@@ -693,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         if r.get("error"):
             line.setdefault("errors", {})[r["name"]] = r["error"]
+    line["loadavg"] = [load_before, os.getloadavg()[0]]  # other work on the machine
     print(json.dumps(line))
     return 0 if ours and not ours.get("error") else 1
 

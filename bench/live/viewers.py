@@ -67,7 +67,9 @@ async def viewer(
                 break
             except (OSError, InvalidHandshake, TimeoutError) as exc:
                 if isinstance(exc, InvalidStatus):
-                    rec.closes[f"http_{exc.response.status_code}"] += 1
+                    rec.closes[f"connect_http_{exc.response.status_code}"] += 1
+                else:
+                    rec.closes[f"connect_{type(exc).__name__}"] += 1
                 await asyncio.sleep(0.2 * (attempt + 1))
     if ws is None:
         return False
