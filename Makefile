@@ -38,3 +38,14 @@ BENCH_LIVE_REDIS_URL ?= redis://127.0.0.1:6379/6
 bench-live: $(STAMP)
 	$(PY) -m bench.live.run --viewers $(VIEWERS) --rate $(RATE) --seconds $(SECONDS) \
 		--database-url $(BENCH_LIVE_DATABASE_URL) --redis-url $(BENCH_LIVE_REDIS_URL) $(BENCH_LIVE_ARGS)
+
+# Partner API benchmark (bench/api/run.py, PERF.md): event list and changes feed with and
+# without If-None-Match vs a bare Django view serving the same JSON, concurrency 32, wrk
+# (apt-get install wrk) against one uvicorn process. Seeds its own rows in its database.
+BENCH_API_SECONDS ?= 5
+BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_h5
+BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/5
+
+bench-api: $(STAMP)
+	BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) BENCH_API_REDIS_URL=$(BENCH_API_REDIS_URL) \
+		$(PY) -W ignore -m bench.api.run --seconds $(BENCH_API_SECONDS) --connections 32
