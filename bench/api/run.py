@@ -59,7 +59,9 @@ def seed(database_url: str, redis_url: str) -> tuple[str, int]:
         start = timezone.now()
         for i in range(50):
             event = services.create_event(
-                competition=comp, home=teams[i % 20], away=teams[(i + 7) % 20],
+                competition=comp,
+                home=teams[i % 20],
+                away=teams[(i + 7) % 20],
                 kickoff=start + dt.timedelta(minutes=i),
             )
             if i < 10:
@@ -91,7 +93,9 @@ def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> di
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures = json.loads(out.strip().splitlines()[-1])
-    figures["client_cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    figures["client_cpu_s"] = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
     return figures
 
 
@@ -178,9 +182,12 @@ def main() -> None:
     print(f"{'scenario':<20} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'srv µs/req':>10} "
           f"{'vs base':>7} {'srv cpu':>7} {'cli cpu':>7} {'errors':>6}")  # fmt: skip
     for name, f in results.items():
-        print(f"{name:<20} {f['per_s']:>8.0f} {f['p50_us'] / 1000:>7.1f} {f['p99_us'] / 1000:>7.1f} "
-              f"{f['us_per_request']:>10.0f} {f['us_per_request'] / base_fig['us_per_request']:>7.2f} "
-              f"{f['server_cpu_pct']:>6.0f}% {f['client_cpu_pct']:>6.0f}% {f['errors']:>6}")  # fmt: skip
+        cost = f["us_per_request"]
+        print(
+            f"{name:<20} {f['per_s']:>8.0f} {f['p50_us'] / 1000:>7.1f} "
+            f"{f['p99_us'] / 1000:>7.1f} {cost:>10.0f} {cost / base_fig['us_per_request']:>7.2f} "
+            f"{f['server_cpu_pct']:>6.0f}% {f['client_cpu_pct']:>6.0f}% {f['errors']:>6}"
+        )
     worst = max(("events 304", "changes 304"), key=lambda n: results[n]["us_per_request"])
     ours = results[worst]
     line = {

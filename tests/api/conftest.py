@@ -69,7 +69,9 @@ def make_key() -> Callable[..., tuple[Partner, str]]:
     """Factory: `make_key(scopes=[...], rate="600/min", partner="Acme")` -> (partner, token)."""
 
     def make(
-        *, scopes: tuple[str, ...] = ("read", "stream", "webhooks"), rate: str = "1000/min",
+        *,
+        scopes: tuple[str, ...] = ("read", "stream", "webhooks"),
+        rate: str = "1000/min",
         partner: str = "Acme Media",
     ) -> tuple[Partner, str]:
         owner, _ = Partner.objects.get_or_create(name=partner)

@@ -61,7 +61,9 @@ def test_it_delivers_every_sequence_once_in_order_under_concurrent_writes(
     for thread in threads:
         thread.join()
     assert not errors, errors
-    committed = list(Change.objects.filter(id__gt=start).order_by("id").values_list("id", flat=True))
+    committed = list(
+        Change.objects.filter(id__gt=start).order_by("id").values_list("id", flat=True)
+    )
     assert len(committed) == WRITERS * WRITES_EACH
     assert seen == committed  # every sequence, once, in order: none skipped
 

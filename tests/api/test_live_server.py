@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks as sc
+
 from scoreboard import services
 from scoreboard.models import Change
 from tests.api.conftest import finish
@@ -46,8 +47,11 @@ def test_it_conforms_to_its_live_schema_without_server_errors(
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck),
-            derandomize=True, database=None,
+            max_examples=12,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
         )
         def run(case: Any) -> None:
             if case.query and isinstance(case.query.get("wait"), int):
@@ -87,7 +91,10 @@ def test_it_streams_changes_with_their_sequence_and_resumes(
     def read(extra: dict[str, str], params: dict[str, Any], count: int) -> list[dict[str, Any]]:
         got: list[dict[str, Any]] = []
         with httpx.stream(
-            "GET", f"{api_server.url}/api/v1/stream", headers=headers | extra, params=params,
+            "GET",
+            f"{api_server.url}/api/v1/stream",
+            headers=headers | extra,
+            params=params,
             timeout=10,
         ) as response:
             assert response.status_code == 200

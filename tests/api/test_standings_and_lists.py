@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_ranks_football_by_points_then_goal_difference(world, partner_client) -> None:
-    a, c, e, f = world.teams
+    _a, _c, _e, _f = world.teams
     finish(world.events[0], 3, 0)  # Arsenal 3-0 Chelsea
     finish(world.events[1], 1, 1)  # Everton 1-1 Fulham
     finish(world.events[2], 0, 1)  # Arsenal 0-1 Everton

@@ -33,7 +33,7 @@ def docs_verify() -> Callable[..., bool]:
     text = (REPO / "docs" / "API.md").read_text()
     block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def verify" in b)
     namespace: dict[str, Any] = {}
-    exec(block, namespace)  # noqa: S102 - our own documentation
+    exec(block, namespace)
     return namespace["verify"]
 
 
@@ -47,7 +47,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with receiver.lock:
                     status = 500 if len(receiver.requests) < receiver.fail_first else 200
@@ -96,11 +96,26 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[sub
     log = open(Path(workdir) / "worker.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "liveapp", "worker", "-B",
-            "--pool", "solo", "--purge", "--loglevel", "WARNING",
-            "--schedule", str(Path(workdir) / "beat-schedule"),
-        ],  # fmt: skip
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "liveapp",
+            "worker",
+            "-B",
+            "--pool",
+            "solo",
+            "--purge",
+            "--loglevel",
+            "WARNING",
+            "--schedule",
+            str(Path(workdir) / "beat-schedule"),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     time.sleep(3)  # worker boot; deliveries are awaited with deadlines below anyway
     assert process.poll() is None, (Path(workdir) / "worker.log").read_text()
@@ -154,8 +169,10 @@ def test_it_delivers_signed_changes_in_sequence_order(world, partner_client, cel
     for headers, body in accepted:
         assert verify(SECRET, body, headers["Scoreline-Signature"])
         assert not verify("wrong-secret-wrong-secret", body, headers["Scoreline-Signature"])
-        assert headers["Idempotency-Key"] == headers["Scoreline-Sequence"] == str(
-            json.loads(body)["seq"]
+        assert (
+            headers["Idempotency-Key"]
+            == headers["Scoreline-Sequence"]
+            == str(json.loads(body)["seq"])
         )
     assert json.loads(accepted[-1][1])["payload"]["event"]["home_score"] == 2
 
