@@ -389,6 +389,7 @@ class Hub:
                 raise
             except Exception:
                 logger.exception("hub: Redis subscription lost; retrying")
+                first = False  # sockets may have missed messages meanwhile: resync them
                 self.subscribed.clear()
                 await asyncio.sleep(RETRY_DELAY)
             finally:
