@@ -251,6 +251,14 @@ def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path) 
         client_pids = [c.pid for c in clients]
         cpu0_s, cpu0_c, t0 = cpu_of(server_pids), cpu_of(client_pids), time.time()
         driver_out = work / f"{phase.name}.driver.json"
+        spy = None
+        if args.py_spy:  # sample the server while the driver runs (collapsed stacks)
+            spy = procs.start(
+                [args.py_spy, "record", "--pid", str(server.pid), "--format", "raw", "--rate",
+                 "250", "--duration", str(int(args.seconds)), "--nonblocking", "-o",
+                 str(work / f"{phase.name}.pyspy.txt")],
+                os.environ.copy(), work / f"{phase.name}.pyspy.log", stdout=subprocess.DEVNULL,
+            )  # fmt: skip
         drv = subprocess.run(
             [*phase.driver_argv, "--out", str(driver_out)],
             env=phase.driver_env,
@@ -261,6 +269,8 @@ def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path) 
         if drv.returncode != 0:
             raise RuntimeError(f"driver failed: {drv.stderr[-2000:]}")
         drain_started = time.time()
+        if spy is not None:
+            spy.wait(30)
         # Drained once the server is idle (< 5% of a core over 0.5 s), bounded.
         last = cpu_of(server_pids)
         while time.time() - drain_started < args.drain_max:
@@ -421,39 +431,18 @@ def build_phases(args: argparse.Namespace, seed: dict, work: Path) -> list[Phase
     servers = [s for s in args.servers.split(",") if s]
     for i, server in enumerate(servers):
         port = base + 1 + i
-        if server == "uvicorn":
-            argv = [
-                PY,
-                "-m",
-                "uvicorn",
-                "liveapp.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--ws-per-message-deflate",
-                "false",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "--backlog",
-                "4096",
-            ]
+        if server in ("uvicorn", "uvicorn-nosession"):
+            app = "liveapp.asgi:application"
+            if server == "uvicorn-nosession":  # measurement only (see nosession_asgi.py)
+                app = "bench.live.nosession_asgi:application"
+            argv = [PY, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+                    "--ws-per-message-deflate", "false", "--no-access-log",
+                    "--log-level", "warning", "--backlog", "4096"]  # fmt: skip
         elif server == "daphne":
-            argv = [
-                PY,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-v",
-                "0",
-                "liveapp.asgi:application",
-            ]
+            argv = [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
+                    "liveapp.asgi:application"]  # fmt: skip
         else:
-            raise SystemExit(f"unknown server {server!r} (uvicorn, daphne)")
+            raise SystemExit(f"unknown server {server!r} (uvicorn, daphne, uvicorn-nosession)")
         phases.append(Phase(server, argv, env, port, service_driver, env, "version"))
     if not args.no_baseline:
         port = base + 10
@@ -647,6 +636,7 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
     )
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--py-spy", default="", help="path to py-spy: profile servers (keeps work)")
     args = p.parse_args(argv)
 
     fds = raise_fd_limit()
@@ -678,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(res)
     finally:
         procs.stop_all()
-        if not args.keep:
+        if not args.keep and not args.py_spy:
             shutil.rmtree(work, ignore_errors=True)
 
     by_name = {r["name"]: r for r in results}
