@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import threading
@@ -403,7 +404,8 @@ class Hub:
 
         from scoreboard.live.relay import forget_backlog, relay_pending
 
-        await database_sync_to_async(forget_backlog)()
+        started = dt.datetime.fromtimestamp(self.started_at, tz=dt.UTC)
+        await database_sync_to_async(forget_backlog)(before=started)
         while True:
             await asyncio.sleep(EMBEDDED_RELAY_INTERVAL)
             try:

@@ -41,10 +41,13 @@ def relay_pending(*, min_age_seconds: float = 1.0, relay: str = "celery") -> int
     return published
 
 
-def forget_backlog() -> int:
-    """Embedded hub start: mark older unpublished changes as published, unsent.
+def forget_backlog(*, before: dt.datetime) -> int:
+    """Embedded hub start: mark changes older than the hub as published, unsent.
 
     No socket of this process existed to receive them, and a page opened later renders
     (or replays from the change log) the current state, so sending them would be noise.
+    Changes from `before` on are the relay's: they may be the first socket's news.
     """
-    return Change.objects.filter(published_at__isnull=True).update(published_at=timezone.now())
+    return Change.objects.filter(published_at__isnull=True, created_at__lt=before).update(
+        published_at=timezone.now()
+    )

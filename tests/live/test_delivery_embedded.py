@@ -36,12 +36,12 @@ def test_it_relays_a_change_written_by_another_process_without_redis(
     async def scenario() -> str:
         url = f"{server.ws_url}/ws/live/?topics=event.{event.pk}"
         async with websockets.connect(url, origin=server.origin, compression=None) as socket:
-            await asyncio.sleep(0.5)  # the hub started (and forgot the older backlog)
+            await asyncio.sleep(0.2)  # accepted: the hub runs
             await database_sync_to_async(services.record_score)(
                 event=event, side="home", player="Saka"
             )
             while True:
-                frame = await asyncio.wait_for(socket.recv(), 5)
+                frame = await asyncio.wait_for(socket.recv(), 15)
                 if isinstance(frame, str) and not frame.startswith("{"):
                     return frame
 
