@@ -58,6 +58,22 @@
     }, 300);
   }
 
+  // The frame already says the new score: show it at once (the card refetch that
+  // follows brings the rest). The card's version is left alone so that refetch applies.
+  function patchScore(id, version, score) {
+    const card = document.getElementById("card-" + id);
+    if (!card || !score || Number(card.dataset.version) >= version) return;
+    const parts = score.split("-");
+    const cells = card.querySelectorAll(".card-line .sc");
+    if (parts.length !== 2 || cells.length !== 2) return;
+    parts.forEach(function (value, i) {
+      if (cells[i].textContent !== value) {
+        cells[i].textContent = value;
+        cells[i].classList.add("flash");
+      }
+    });
+  }
+
   function eventChanged(id, version, status) {
     const card = document.getElementById("card-" + id);
     if (!card) {
@@ -86,9 +102,12 @@
     tpl.content.querySelectorAll("[data-event][data-version]").forEach(function (el) {
       const id = el.dataset.event;
       const v = Number(el.dataset.version);
-      if (!seen[id] || seen[id].v < v) seen[id] = { v: v, status: el.dataset.status };
+      if (!seen[id] || seen[id].v < v) seen[id] = { v: v, status: el.dataset.status, score: el.dataset.score };
     });
-    Object.keys(seen).forEach(function (id) { eventChanged(id, seen[id].v, seen[id].status); });
+    Object.keys(seen).forEach(function (id) {
+      patchScore(id, seen[id].v, seen[id].score);
+      eventChanged(id, seen[id].v, seen[id].status);
+    });
     const seq = tpl.content.querySelector("#live-cursor");
     if (seq) cursor = Math.max(cursor, Number(seq.dataset.seq || 0));
   }
@@ -322,6 +341,55 @@
       })
       .catch(function () {});
   }
+
+  // ------------------------------------------------------- version-ordered swaps
+  // Responses can overtake each other (an action's answer, a refetch after a frame):
+  // never let an older or same version of an event's region replace what is shown,
+  // and never let a region of another event land in the open panel.
+  function fragmentRoot(fragment) {
+    return fragment instanceof DocumentFragment ? fragment.firstElementChild : fragment;
+  }
+
+  function staleOrForeign(current, incoming) {
+    if (!current || !incoming || !incoming.dataset || !current.dataset) return false;
+    if (incoming.dataset.event && current.dataset.event && incoming.dataset.event !== current.dataset.event) return true;
+    if (incoming.dataset.version === undefined || current.dataset.version === undefined) return false;
+    return Number(incoming.dataset.version) <= Number(current.dataset.version);
+  }
+
+  // Keep an open correction form (and what was typed in it) across a timeline refresh.
+  let openFix = null;
+  document.body.addEventListener("htmx:oobBeforeSwap", function (e) {
+    const incoming = fragmentRoot(e.detail.fragment);
+    if (staleOrForeign(e.detail.target, incoming)) { e.detail.shouldSwap = false; return; }
+    if (e.detail.target.id === "panel-timeline") {
+      const details = e.detail.target.querySelector("details.fix[open]");
+      if (details) {
+        const values = Array.from(details.querySelectorAll("input:not([type=hidden])")).map(function (i) { return i.value; });
+        const incident = details.querySelector("input[name=incident]").value;
+        openFix = { incident: incident, values: values };
+      }
+    }
+  });
+  document.body.addEventListener("htmx:oobAfterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "panel-timeline" && openFix) {
+      const input = document.querySelector("#panel-timeline details.fix input[name=incident][value='" + openFix.incident + "']");
+      const details = input && input.closest("details");
+      if (details) {
+        details.open = true;
+        details.querySelectorAll("input:not([type=hidden])").forEach(function (el, i) {
+          if (openFix.values[i] !== undefined) el.value = openFix.values[i];
+        });
+      }
+      openFix = null;
+    }
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    const target = e.detail.target;
+    if (!target || !target.classList || !target.classList.contains("card")) return;
+    const m = /data-version="(\d+)"/.exec(e.detail.serverResponse || "");
+    if (m && Number(m[1]) <= Number(target.dataset.version)) e.detail.shouldSwap = false;
+  });
 
   // ---------------------------------------------------------------------- wiring
   document.body.addEventListener("htmx:afterSettle", function (e) {
