@@ -74,9 +74,20 @@ def clock_text(event: Event, now: dt.datetime | None = None) -> str:
         return f"{event.period} {left // 60:02d}:{left % 60:02d}"
     base = rules.minute_base(event.period)
     if length and elapsed >= length:
-        return f"{base + period.minutes}+{(elapsed - length) // 60 + 1}'"
+        if event.sport_kind == "football":  # stoppage time: 45+2'
+            return f"{base + period.minutes}+{(elapsed - length) // 60 + 1}'"
+        elapsed = length - 1  # other clocks stop at the period's end
     prefix = f"{event.period} " if event.sport_kind == "ice_hockey" else ""
     return f"{prefix}{base + elapsed // 60 + 1}'"
+
+
+@register.simple_tag
+def kickoff_label(event: Event) -> str:
+    """Kick-off time in the active zone; with the date when it is not today."""
+    local = timezone.localtime(event.kickoff)
+    if local.date() == timezone.localdate():
+        return local.strftime("%H:%M")
+    return f"{local.day} {local:%b}\n{local:%H:%M}"
 
 
 @register.simple_tag

@@ -337,7 +337,10 @@
       return d.period + ' ' + pad(Math.floor(left / 60)) + ':' + pad(left % 60)
     }
     if (length && elapsed >= length) {
-      return (base + length / 60) + '+' + (Math.floor((elapsed - length) / 60) + 1) + '\''
+      if (d.sportKind === 'football') { // stoppage time: 45+2'
+        return (base + length / 60) + '+' + (Math.floor((elapsed - length) / 60) + 1) + '\''
+      }
+      elapsed = length - 1 // other clocks stop at the period's end
     }
     var prefix = d.sportKind === 'ice_hockey' ? d.period + ' ' : ''
     return prefix + (base + Math.floor(elapsed / 60) + 1) + '\''
@@ -349,8 +352,8 @@
     return Math.floor(seconds / 3600) + ' h ago'
   }
 
-  var timeFormat = { hour: '2-digit', minute: '2-digit' }
-  var dateTimeFormat = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }
+  var timeFormat = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+  var dateTimeFormat = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
 
   function tick () {
     var now = Date.now()
@@ -376,8 +379,15 @@
     document.querySelectorAll('time[data-local]:not([data-localised])').forEach(function (el) {
       var when = new Date(el.getAttribute('datetime'))
       if (isNaN(when)) return
-      var format = el.getAttribute('data-local') === 'time' ? timeFormat : dateTimeFormat
-      el.textContent = when.toLocaleString([], format)
+      if (el.getAttribute('data-local') === 'time') {
+        var time = when.toLocaleTimeString([], timeFormat)
+        var today = new Date()
+        el.textContent = when.toDateString() === today.toDateString()
+          ? time
+          : when.toLocaleDateString([], { day: 'numeric', month: 'short' }) + '\n' + time
+      } else {
+        el.textContent = when.toLocaleString([], dateTimeFormat)
+      }
       el.setAttribute('data-localised', '')
     })
   }
