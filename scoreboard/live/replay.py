@@ -44,6 +44,7 @@ def replay_since(*, topics: list[str] | tuple[str, ...], since: int) -> Replay:
     wanted = set(topics)
     details = detail_event_ids(tuple(topics))
     parts: list[str] = []
+    replayed = 0
     events = Event.objects.select_related("competition__sport").filter(pk__in=changed_ids)
     for event in events.order_by("pk"):
         event_topics = set(topics_for_event(event))
@@ -52,10 +53,11 @@ def replay_since(*, topics: list[str] | tuple[str, ...], since: int) -> Replay:
         if not event_topics & wanted:
             continue
         fragments = render_fragments(event.pk)
+        replayed += 1
         if event.pk in details:
             parts.append(fragments.detail)
         parts.append(fragments.row)
     if not parts:
         return Replay(resync=False, seq=latest)
     parts.append(render_cursor(latest))
-    return Replay(resync=False, seq=latest, text="".join(parts), events=len(parts) - 1)
+    return Replay(resync=False, seq=latest, text="".join(parts), events=replayed)
