@@ -22,6 +22,7 @@ from .messages import FeedMessage, parse_message
 
 SIGNATURE_HEADER = "X-Feed-Signature"
 TIMESTAMP_HEADER = "X-Feed-Timestamp"
+PULL_PAGE = 25  # messages per poll request: one short ingest transaction each
 
 
 class WebhookRefused(Exception):
@@ -106,7 +107,7 @@ class JsonFeedAdapter:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        params = {"after": cursor} if cursor else {}
+        params = {"after": cursor, "limit": PULL_PAGE} if cursor else {"limit": PULL_PAGE}
         response = client.get(url, params=params, headers=headers)
         if response.status_code == 304:
             return FetchResult([], cursor, etag, last_modified, not_modified=True)

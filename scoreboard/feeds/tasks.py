@@ -40,6 +40,7 @@ TRANSIENT = (
     SoftTimeLimitExceeded,
 )
 DEAD_LETTER_KEY = "scoreline:feeds:dead-letter"
+POLL_BUDGET_SECONDS = 8.0  # well inside the soft time limit; the next poll goes on
 
 
 def backoff_seconds(retries: int) -> float:
@@ -125,7 +126,8 @@ def poll_provider(name: str) -> dict:
                 provider.pull_etag,
                 provider.pull_last_modified,
             )
-            for _ in range(20):  # bounded catch-up per poll
+            budget = time.monotonic() + POLL_BUDGET_SECONDS
+            while time.monotonic() < budget:  # bounded catch-up per poll
                 try:
                     fetched = adapter.fetch(
                         url=provider.pull_url,

@@ -114,7 +114,9 @@ def wait_for(predicate: Any, timeout: float, interval: float = 0.25, what: str =
     raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
 
 
-def simulated_messages(sport: str, seed: int, match_id: str, clock: bool = True) -> tuple[list[dict], dict]:  # fmt: skip
+def simulated_messages(
+    sport: str, seed: int, match_id: str, clock: bool = True
+) -> tuple[list[dict], dict]:
     """A whole match as the provider sends it, in order, and the simulator's truth."""
     match = SimMatch(match_id=match_id, sport=sport, rng=random.Random(seed))
     messages = []

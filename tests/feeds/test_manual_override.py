@@ -21,7 +21,7 @@ def feed(messages: list[dict]) -> None:
     ingest_batch(provider="sim", raw_messages=messages, received_at=time.time())
 
 
-def test_it_keeps_a_staff_score_correction_until_released(admin_user) -> None:  # noqa: ANN001
+def test_it_keeps_a_staff_score_correction_until_released(admin_user) -> None:
     event = new_match_event("football", "ovr-1")
     messages, truth = simulated_messages("football", seed=4, match_id="ovr-1", clock=False)
     goals_at = [i for i, m in enumerate(messages) if m["score"]["home"] + m["score"]["away"]]
@@ -46,7 +46,7 @@ def test_it_keeps_a_staff_score_correction_until_released(admin_user) -> None:  
     assert not FieldLock.objects.filter(event=event).exists()
 
 
-def test_it_holds_the_status_while_locked(admin_user) -> None:  # noqa: ANN001
+def test_it_holds_the_status_while_locked(admin_user) -> None:
     event = new_match_event("ice_hockey", "ovr-2")
     messages, truth = simulated_messages("ice_hockey", seed=2, match_id="ovr-2", clock=False)
     feed(messages[:2])  # fixture and face-off

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _feed_settings(settings):  # noqa: ANN001, ANN202
+def _feed_settings(settings):
     settings.FEED_PUSH_SECRETS = {"sim": SECRET}
     settings.FEED_PUSH_MAX_BYTES = 50_000
     # The hand-off to Celery runs in-process here; the worker path has its own tests.
@@ -35,7 +35,7 @@ def batch() -> bytes:
     return json.dumps({"messages": messages[:3]}).encode()
 
 
-def post(client, body: bytes, *, timestamp: str | None = None, signature: str | None = None):  # noqa: ANN001, ANN201
+def post(client, body: bytes, *, timestamp: str | None = None, signature: str | None = None):
     timestamp = timestamp if timestamp is not None else str(int(time.time()))
     headers = {f"HTTP_{TIMESTAMP_HEADER.upper().replace('-', '_')}": timestamp}
     headers[f"HTTP_{SIGNATURE_HEADER.upper().replace('-', '_')}"] = (
@@ -49,7 +49,7 @@ def assert_nothing_applied() -> None:
     assert not Change.objects.exclude(kind="event_created").exists()
 
 
-def test_it_accepts_a_valid_signed_batch_with_202_and_applies_it(client, batch) -> None:  # noqa: ANN001
+def test_it_accepts_a_valid_signed_batch_with_202_and_applies_it(client, batch) -> None:
     response = post(client, batch)
     assert response.status_code == 202
     assert response.json() == {"accepted": 3}
@@ -57,21 +57,21 @@ def test_it_accepts_a_valid_signed_batch_with_202_and_applies_it(client, batch) 
     assert Change.objects.filter(kind="status").exists()
 
 
-def test_it_refuses_a_wrong_signature(client, batch) -> None:  # noqa: ANN001
+def test_it_refuses_a_wrong_signature(client, batch) -> None:
     response = post(client, batch, signature=sign("not-the-secret", str(int(time.time())), batch))
     assert response.status_code == 401
     assert response.json()["error"] == "bad_signature"
     assert_nothing_applied()
 
 
-def test_it_refuses_a_stale_timestamp_even_if_signed(client, batch) -> None:  # noqa: ANN001
+def test_it_refuses_a_stale_timestamp_even_if_signed(client, batch) -> None:
     response = post(client, batch, timestamp=str(int(time.time()) - 3600))
     assert response.status_code == 401
     assert response.json()["error"] == "stale_timestamp"
     assert_nothing_applied()
 
 
-def test_it_refuses_an_oversized_body(client) -> None:  # noqa: ANN001
+def test_it_refuses_an_oversized_body(client) -> None:
     body = json.dumps({"messages": [], "padding": "x" * 60_000}).encode()
     response = post(client, body)
     assert response.status_code == 413
@@ -79,7 +79,7 @@ def test_it_refuses_an_oversized_body(client) -> None:  # noqa: ANN001
     assert_nothing_applied()
 
 
-def test_it_refuses_bad_json_and_keeps_it_in_quarantine(client) -> None:  # noqa: ANN001
+def test_it_refuses_bad_json_and_keeps_it_in_quarantine(client) -> None:
     response = post(client, b'{"messages": [')
     assert response.status_code == 400
     assert response.json()["error"] == "bad_json"
@@ -88,7 +88,7 @@ def test_it_refuses_bad_json_and_keeps_it_in_quarantine(client) -> None:  # noqa
     assert QuarantinedMessage.objects.get().reason.startswith("bad_json")
 
 
-def test_it_refuses_a_missing_signature_and_unknown_providers(client, batch) -> None:  # noqa: ANN001
+def test_it_refuses_a_missing_signature_and_unknown_providers(client, batch) -> None:
     response = client.post("/feeds/sim/push", batch, content_type="application/json")
     assert response.status_code == 401
     assert response.json()["error"] == "missing_signature"

@@ -104,8 +104,10 @@ class PullFeed:
                     self.send_error(404)
                     return
                 feed.pump()
+                query = parse_qs(url.query)
                 try:
-                    after = int(parse_qs(url.query).get("after", ["0"])[0] or 0)
+                    after = int(query.get("after", ["0"])[0] or 0)
+                    limit = min(int(query.get("limit", ["500"])[0]), 500)
                 except ValueError:
                     self.send_error(400)
                     return
@@ -116,7 +118,7 @@ class PullFeed:
                     self.send_header("ETag", etag)
                     self.end_headers()
                     return
-                page = feed.log[after : after + 500]
+                page = feed.log[after : after + limit]
                 body = json.dumps({"cursor": after + len(page), "messages": page}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

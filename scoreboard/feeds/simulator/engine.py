@@ -186,15 +186,14 @@ class SimMatch:
             plays = self._moments(int(length / 28), length)
             happenings = [(t, self._basket) for t in plays]
             yield from self._timed_period(code, length // 60, base, happenings)
-            if code in ("Q4",) or code.startswith("OT"):
-                if self.home == self.away:
-                    if overtime >= 3:  # settle it with a last-second basket
-                        self.now -= 1
-                        self._basket(base + length // 60)
-                        yield self.now, self.snapshot()
-                    else:
-                        overtime += 1
-                        codes.append(f"OT{overtime}")
+            if (code == "Q4" or code.startswith("OT")) and self.home == self.away:
+                if overtime >= 3:  # settle it with a last-second basket
+                    self.now -= 1
+                    self._basket(base + length // 60)
+                    yield self.now, self.snapshot()
+                else:
+                    overtime += 1
+                    codes.append(f"OT{overtime}")
             self._end_period(final=not codes)
             yield self.now, self.snapshot()
             self.now += 900 if code == "Q2" else 120

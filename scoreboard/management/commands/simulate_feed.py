@@ -14,6 +14,7 @@ The simulator keeps its own record of every match's true final state (`--record`
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
@@ -96,14 +97,16 @@ class Command(BaseCommand):
                     break
             for stream in streams.values():
                 stream.flush()
+            if opts["record"]:
+                # Written when the matches end; delivery may still be draining.
+                with open(opts["record"] + ".tmp", "w") as handle:
+                    json.dump(record, handle)
+                os.replace(opts["record"] + ".tmp", opts["record"])
             deadline = time.monotonic() + opts["linger"]
             while time.monotonic() < deadline:
                 if (not pusher or pusher.drained) and (not feed or feed.drained):
                     break
                 time.sleep(0.1)
-            if opts["record"]:
-                with open(opts["record"], "w") as handle:
-                    json.dump(record, handle)
             sent = pusher.stats if pusher else {}
             self.stdout.write(f"simulate_feed: done; push {sent}; streams drained")
         finally:
