@@ -7,6 +7,7 @@ fan: a signed-in non-staff user. Groups come from `setup_roles()` like productio
 from __future__ import annotations
 
 from collections.abc import Callable
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -86,3 +87,50 @@ def make_event() -> Callable[..., Event]:
         return services.change_status(event=event, status=status)
 
     return make
+
+
+class _FormScraper(HTMLParser):
+    """Collects the fields of one <form> as a browser would post them unchanged."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.data = form_id, False, {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside or (not a.get("name") and tag != "option"):
+            return
+        if tag == "input" and a.get("type") not in ("submit", "button", "checkbox"):
+            self.data.setdefault(a["name"], []).append(a.get("value", ""))
+        elif tag == "input" and a.get("type") == "checkbox" and "checked" in a:
+            self.data.setdefault(a["name"], []).append(a.get("value", "on"))
+        elif tag == "select":
+            self._select = a["name"]
+            self.data.setdefault(self._select, [])
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = [a.get("value", "")]
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.data[self._textarea] = [""]
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea][0] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_data(html: str, form_id: str = "event_form") -> dict[str, list[str]]:
+    scraper = _FormScraper(form_id)
+    scraper.feed(html)
+    return {k: [v.removeprefix("\n") for v in vs] for k, vs in scraper.data.items()}
