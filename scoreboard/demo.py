@@ -137,7 +137,7 @@ COMPETITIONS = [
             "Real Madrid|RMB|Spain",
             "Žalgiris Kaunas|ZAL|Lithuania",
         ),
-        {-1: ("finished",), 0: ("live:Q4", "scheduled", "cancelled")},
+        {0: ("live:Q4", "scheduled", "cancelled"), 1: ("scheduled",)},
         "Arena",
     ),
     CompetitionSpec(
