@@ -39,6 +39,18 @@ bench-live: $(STAMP)
 	$(PY) -m bench.live.run --viewers $(VIEWERS) --rate $(RATE) --seconds $(SECONDS) \
 		--database-url $(BENCH_LIVE_DATABASE_URL) --redis-url $(BENCH_LIVE_REDIS_URL) $(BENCH_LIVE_ARGS)
 
+# Ingest benchmark (bench/ingest/run.py, PERF.md): feed messages through the webhook and
+# the pull path into a real Celery worker vs bare service calls in a loop, one invocation.
+# No RATE on the command line: throughput case; `make bench-ingest RATE=200`: paced case.
+BENCH_INGEST_MESSAGES ?= 2000
+BENCH_INGEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_bench_ingest
+BENCH_INGEST_REDIS_URL ?= redis://127.0.0.1:6379/4
+
+bench-ingest: $(STAMP)
+	$(PY) -m bench.ingest.run --messages $(BENCH_INGEST_MESSAGES) \
+		$(if $(filter command line environment,$(origin RATE)),--rate $(RATE)) \
+		--database-url $(BENCH_INGEST_DATABASE_URL) --redis-url $(BENCH_INGEST_REDIS_URL)
+
 # Partner API benchmark (bench/api/run.py, PERF.md): event list and changes feed with and
 # without If-None-Match vs a bare Django view serving the same JSON, concurrency 32, wrk
 # (apt-get install wrk) against one uvicorn process. Seeds its own rows in its database.

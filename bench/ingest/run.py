@@ -1,0 +1,313 @@
+"""Ingest benchmark (`make bench-ingest`, PERF.md): provider messages through the webhook
+and the pull path into a real Celery worker, vs bare service calls in a loop.
+
+No RATE: throughput (as fast as the worker goes). RATE=200: paced, one message per push,
+receive-to-commit latency. Each message scores one basket: exactly one service call.
+Prints a table, then one JSON line. Uses its own database and Redis DB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = "bench-only-secret"
+
+
+def cpu_seconds_of_group(pgid: int) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: process group
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=0.0, help="messages/s; 0 = throughput")
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=40)
+    parser.add_argument("--pull-share", type=float, default=0.2)
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--port", type=int, default=8400)
+    parser.add_argument("--pull-port", type=int, default=8401)
+    args = parser.parse_args()
+
+    latency_key = f"bench:ingest:latency:{int(time.time())}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "FEED_PUSH_SECRETS": f"bench={SECRET}",
+        "FEED_LATENCY_LOG_KEY": latency_key,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update({k: v for k, v in env.items() if k != "PYTHONUNBUFFERED"})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveapp.settings")
+    _ensure_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import httpx
+    import redis as redis_lib
+
+    from scoreboard import services
+    from scoreboard.feeds.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+    from scoreboard.feeds.models import Outcome, ProcessedMessage, Provider
+    from scoreboard.feeds.simulator.delivery import Faults, FaultyStream, PullFeed
+    from scoreboard.feeds.simulator.setup import create_match_event, ensure_provider
+    from scoreboard.models import Status
+
+    rds = redis_lib.Redis.from_url(args.redis_url)
+    rds.flushdb()
+    ensure_provider("bench", Provider.Kind.PUSH)
+    ensure_provider(
+        "benchpull", Provider.Kind.PULL, pull_url=f"http://127.0.0.1:{args.pull_port}/feed.json"
+    )
+    rng = random.Random(1)
+    stamp = int(time.time())
+
+    def live_event(provider: str, name: str):  # noqa: ANN202
+        event = create_match_event(
+            sport_kind="basketball", providers=[provider], match_id=name, priorities={}
+        )
+        services.change_status(event=event, status=Status.LIVE)
+        return event
+
+    # Messages: per event, snapshot k carries k baskets (one new one per message).
+    pull_events = max(1, int(args.events * args.pull_share))
+    per_event = max(1, args.messages // args.events)
+    streams: dict[str, list[dict]] = {"bench": [], "benchpull": []}
+    for n in range(args.events):
+        provider = "benchpull" if n < pull_events else "bench"
+        match_id = f"bench-{stamp}-{n}"
+        live_event(provider, match_id)
+        incidents = []
+        for k in range(per_event):
+            incidents.append(
+                {"id": f"{match_id}-i{k}", "kind": "points", "period": "Q1", "minute": 1,
+                 "side": rng.choice(["home", "away"]), "player": "Bench", "points": 2}
+            )  # fmt: skip
+            home = sum(i["points"] for i in incidents if i["side"] == "home")
+            streams[provider].append(
+                {"id": f"{match_id}-{k}", "seq": k + 1, "ts": 0.0, "match": match_id,
+                 "status": "live", "period": "Q1", "score": {"home": home, "away": sum(
+                     i["points"] for i in incidents) - home},
+                 "incidents": [dict(i) for i in incidents]}
+            )  # fmt: skip
+    # Interleave events so consecutive messages hit different events, like a real feed.
+    for provider, messages in streams.items():
+        messages.sort(key=lambda m: (m["seq"], m["match"]))
+    expected = sum(len(m) for m in streams.values())
+
+    # Baseline: the same number of bare service calls in a loop, no Celery, no HTTP.
+    base_events = [live_event("bench-base", f"base-{stamp}-{n}") for n in range(args.events)]
+    base_lat = []
+    base_start = time.perf_counter()
+    base_cpu0 = os.times()
+    for i in range(expected):
+        t0 = time.perf_counter()
+        services.record_score(
+            event=base_events[i % len(base_events)].pk, side="home", points=2, minute=1
+        )
+        base_lat.append((time.perf_counter() - t0) * 1000)
+        if args.rate:
+            time.sleep(max(0.0, base_start + (i + 1) / args.rate - time.perf_counter()))
+    base_seconds = time.perf_counter() - base_start
+    base_cpu = sum(os.times()[:2]) - sum(base_cpu0[:2])
+
+    # Our path: uvicorn (webhook) + a Celery worker + the pull feed; the bench drives beat.
+    web = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "liveapp.asgi:application", "--host", "127.0.0.1",
+         "--port", str(args.port), "--lifespan", "off", "--no-access-log", "--log-level",
+         "warning"], cwd=REPO, env=env, start_new_session=True,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "liveapp", "worker", "-Q", "ingest,celery",
+         "-c", str(args.concurrency), "-l", "warning", "--without-gossip", "--without-mingle",
+         "--without-heartbeat"], cwd=REPO, env=env, start_new_session=True,
+    )  # fmt: skip
+    stream = FaultyStream(Faults(), random.Random(2))
+    feed = PullFeed(stream, args.pull_port)
+    feed.start()
+    try:
+        _wait_http(f"http://127.0.0.1:{args.port}/healthz")
+        time.sleep(3)  # worker start-up
+        from liveapp.celery import app
+
+        client = httpx.Client(timeout=30)
+        url = f"http://127.0.0.1:{args.port}/feeds/bench/push"
+
+        def push(messages: list[dict]) -> None:
+            now = time.time()
+            for m in messages:
+                m["ts"] = now
+            body = json.dumps({"messages": messages}).encode()
+            ts = str(int(now))
+            r = client.post(url, content=body, headers={
+                TIMESTAMP_HEADER: ts, SIGNATURE_HEADER: sign(SECRET, ts, body),
+                "Content-Type": "application/json"})  # fmt: skip
+            assert r.status_code == 202, r.text
+
+        stop = threading.Event()
+
+        def beat() -> None:  # what celery beat does, faster: poll the pull provider
+            while not stop.is_set():
+                app.send_task("scoreboard.feeds.tasks.poll_provider", ("benchpull",))
+                stop.wait(0.05 if args.rate else 0.2)
+
+        server_cpu0 = cpu_seconds_of_group(web.pid) + cpu_seconds_of_group(worker.pid)
+        client_cpu0 = sum(os.times()[:2])
+        start = time.perf_counter()
+        threading.Thread(target=beat, daemon=True).start()
+        push_msgs, pull_msgs = streams["bench"], streams["benchpull"]
+        if args.rate:
+            # Paced: one message per push, pull messages appear in the feed at the same pace.
+            merged = sorted(
+                [(i / len(push_msgs), "push", m) for i, m in enumerate(push_msgs)]
+                + [(i / len(pull_msgs), "pull", m) for i, m in enumerate(pull_msgs)],
+                key=lambda x: x[0],
+            )
+            for i, (_, kind, m) in enumerate(merged):
+                time.sleep(max(0.0, start + i / args.rate - time.perf_counter()))
+                if kind == "push":
+                    push([m])
+                else:
+                    m["ts"] = time.time()
+                    stream.put(m)
+        else:
+            for m in pull_msgs:
+                m["ts"] = time.time()
+                stream.put(m)
+            for i in range(0, len(push_msgs), args.batch):
+                push(push_msgs[i : i + args.batch])
+        sent_at = time.perf_counter()
+        applied = 0
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            applied = ProcessedMessage.objects.filter(
+                provider__in=["bench", "benchpull"], outcome=Outcome.APPLIED
+            ).count()
+            if applied >= expected:
+                break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+        stop.set()
+        server_cpu = cpu_seconds_of_group(web.pid) + cpu_seconds_of_group(worker.pid) - server_cpu0
+        client_cpu = sum(os.times()[:2]) - client_cpu0
+        time.sleep(0.5)
+        lat = [float(x.split()[1]) for x in (v.decode() for v in rds.lrange(latency_key, 0, -1))]
+        by_provider = {
+            p: [float(x.split()[1]) for x in (v.decode() for v in rds.lrange(latency_key, 0, -1))
+                if x.startswith(p + " ")]
+            for p in ("bench", "benchpull")
+        }  # fmt: skip
+    finally:
+        feed.stop()
+        for proc in (worker, web):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    per_s = applied / seconds
+    base_per_s = expected / base_seconds
+    result = {
+        "bench": "ingest",
+        "mode": "paced" if args.rate else "throughput",
+        "rate": args.rate or None,
+        "seconds": round(seconds, 2),
+        "send_seconds": round(sent_at - start, 2),
+        "expected": expected,
+        "delivered": applied,
+        "lost": expected - applied,
+        "push_messages": len(streams["bench"]),
+        "pull_messages": len(streams["benchpull"]),
+        "p50_ms": round(percentile(lat, 0.5), 2),
+        "p95_ms": round(percentile(lat, 0.95), 2),
+        "p99_ms": round(percentile(lat, 0.99), 2),
+        "max_ms": round(max(lat, default=0.0), 2),
+        "push_p99_ms": round(percentile(by_provider["bench"], 0.99), 2),
+        "pull_p99_ms": round(percentile(by_provider["benchpull"], 0.99), 2),
+        "per_s": round(per_s, 1),
+        "server_cpu_pct": round(100 * server_cpu / seconds, 1),
+        "client_cpu_pct": round(100 * client_cpu / seconds, 1),
+        "baseline_p50_ms": round(percentile(base_lat, 0.5), 2),
+        "baseline_p95_ms": round(percentile(base_lat, 0.95), 2),
+        "baseline_p99_ms": round(percentile(base_lat, 0.99), 2),
+        "baseline_max_ms": round(max(base_lat), 2),
+        "baseline_per_s": round(base_per_s, 1),
+        "baseline_cpu_pct": round(100 * base_cpu / base_seconds, 1),
+        # Server CPU per message over the baseline's CPU per call (lower is better).
+        "ratio": round((server_cpu / max(applied, 1)) / (base_cpu / expected), 2),
+    }
+    print(f"{'':24}{'ingest (Celery)':>18}{'baseline (loop)':>18}")
+    print(f"{'messages/s':24}{per_s:>18.1f}{base_per_s:>18.1f}")
+    for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
+        print(f"{key:24}{result[key]:>18}{result['baseline_' + key]:>18}")
+    print(f"{'delivered / expected':24}{f'{applied}/{expected}':>18}{f'{expected}/{expected}':>18}")
+    print(f"{'server / client cpu %':24}{result['server_cpu_pct']:>9}/{result['client_cpu_pct']:<8}")
+    print(json.dumps(result))
+
+
+def _wait_http(url: str) -> None:
+    import urllib.request
+
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+if __name__ == "__main__":
+    main()
