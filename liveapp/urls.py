@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from scoreboard.live import health as live_health
@@ -14,3 +15,7 @@ urlpatterns = [
     path("", include("scoreboard.urls")),
     path("", include("scoreboard.feeds.urls")),
 ]
+
+# DEBUG under uvicorn/daphne (`make run`, test server processes): Django serves static
+# files itself; in production WhiteNoise does (settings). Empty unless DEBUG.
+urlpatterns += staticfiles_urlpatterns()
