@@ -8,6 +8,7 @@ change log and publishes them to its sockets.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import pytest
@@ -47,4 +48,8 @@ def test_it_relays_a_change_written_by_another_process_without_redis(
 
     frame = async_to_sync(scenario)()
     assert 'data-version="3"' in frame and "Saka" in frame
-    assert Change.objects.filter(published_at__isnull=True).count() == 0
+    # The hub marks it published right after handing the frame over: allow it a moment.
+    deadline = time.monotonic() + 10
+    while Change.objects.filter(published_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "the relayed change was never marked published"
+        time.sleep(0.1)
