@@ -3,6 +3,8 @@ page within 1 s, without a reload (issue 3, acceptance 1)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -54,6 +56,8 @@ def test_it_shows_a_new_score_on_a_list_page_without_reload(
     editor(services.record_score, event=match.pk, side="home", player="Saka")
 
     expect(page.locator(f"{row} .score.home")).to_have_text("1", timeout=WITHIN)
+    expect(page.locator(row)).to_have_class(re.compile(r"\bscore-changed\b"))  # flashes
+    expect(page.locator(f"{row} .goal-mark")).to_be_visible()
     assert score_of(page, row) == ("1", "0")
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     expect(page.locator(row)).to_have_attribute("data-version", str(match.version + 1))
@@ -117,3 +121,18 @@ def test_it_adds_an_event_that_goes_live_to_live_now(
     editor(services.change_status, event=fixture.pk, status="live")
 
     expect(page.locator(f"#event-row-{fixture.pk}")).to_be_visible(timeout=2000)
+
+
+def test_it_ticks_the_clock_and_freshness_in_the_browser(
+    page: Page, asgi_server: AsgiServer, world: World
+) -> None:
+    game = world.live("Celtics", "Lakers", competition=world.nba)  # a count-down clock
+    open_live(page, asgi_server, "/")
+    clock = page.locator(f"#event-row-{game.pk} .js-clock")
+    first = clock.inner_text()
+
+    expect(clock).not_to_have_text(first, timeout=3000)  # no server message needed
+    expect(clock).to_have_text(re.compile(r"^Q1 1[12]:\d\d$"))
+    expect(page.locator(f"#event-row-{game.pk} .fresh")).to_have_text(
+        re.compile(r"^updated \d+ s ago$")
+    )
