@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Partner API 304s before sessions/CSRF/auth/DRF (scoreboard/partners/fastpath.py).
+    "scoreboard.partners.fastpath.ConditionalFastPath",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -283,6 +285,8 @@ SPECTACULAR_SETTINGS = {
 # Partner API (scoreboard.partners).
 API_LONGPOLL_INTERVAL_SECONDS = env_float("API_LONGPOLL_INTERVAL_SECONDS", 0.25)
 API_STREAM_POLL_SECONDS = env_float("API_STREAM_POLL_SECONDS", 1.0)
+# 304 fast path: how long a process trusts a cached key if Redis missed its change.
+API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
 WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0)
 WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 600.0)

@@ -1,7 +1,8 @@
 """API-key authentication, scope permission and per-key rate limiting for the partner API.
 
 Header: `Authorization: Api-Key <token>`. The key row is looked up by the sha256 of the
-token (unique index), so revocation applies to the very next request.
+token (unique index), so revocation applies to the very next request on this path. The
+304 fast path (fastpath.py) serves conditional GETs from a cache this module fills.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from .fastpath import COUNTED, parse_rate, remember_key
 from .models import ApiKey
 from .services import hash_token
 
 KEYWORD = "Api-Key"
 _TOUCH_EVERY = timedelta(minutes=1)
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class PartnerPrincipal:
@@ -66,7 +67,16 @@ def key_from_header(raw: bytes | str) -> ApiKey | None:
         raise exceptions.AuthenticationFailed("invalid API key") from None
     key = (
         ApiKey.objects.filter(hashed_key=hash_token(token))
-        .only("id", "partner_id", "scopes", "rate", "revoked_at", "last_used_at", "prefix")
+        .only(
+            "id",
+            "partner_id",
+            "scopes",
+            "rate",
+            "revoked_at",
+            "last_used_at",
+            "prefix",
+            "hashed_key",
+        )
         .first()
     )
     if key is None:
@@ -85,6 +95,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = key_from_header(get_authorization_header(request))
         if key is None:
             return None
+        remember_key(request, key)  # for the 304 fast path
         return PartnerPrincipal(key), key
 
     def authenticate_header(self, request: Request) -> str:
@@ -105,11 +116,6 @@ class HasScope(BasePermission):
         if not key.has_scope(scope):
             raise exceptions.PermissionDenied(f"this API key lacks the '{scope}' scope")
         return True
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    num, _, period = rate.partition("/")
-    return int(num), _PERIODS[period[0]]
 
 
 @lru_cache(maxsize=1)
@@ -148,8 +154,12 @@ class ApiKeyRateThrottle(BaseThrottle):
         key = request.auth
         if not isinstance(key, ApiKey):
             return True
-        limit, window = parse_rate(key.rate)
-        self._wait = hit(f"key{key.pk}", limit, window)
+        counted = getattr(request._request, COUNTED, None)
+        if counted is not None and counted[0] == key.pk:
+            self._wait = counted[1]  # the fast path already counted this request
+        else:
+            limit, window = parse_rate(key.rate)
+            self._wait = hit(f"key{key.pk}", limit, window)
         return self._wait is None
 
     def wait(self) -> float | None:

@@ -1,4 +1,4 @@
-"""Signal receivers: reference-data ETags and the webhook relay kick.
+"""Signal receivers: reference-data ETags, the 304 fast path's state, the webhook kick.
 
 Both hook into existing flows without touching the services: model signals of the
 reference models, and `post_save` of `Change` (inside the writer's transaction, so the
@@ -7,6 +7,7 @@ kick is deferred to commit).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,11 @@ from django.dispatch import receiver
 
 from scoreboard.models import Change, Competition, Sport, Team
 
+from . import fastpath
 from .conditional import bump_reference_version
+from .models import ApiKey
+
+logger = logging.getLogger(__name__)
 
 KICK_KEY = "partners:wh-kick"
 
@@ -45,3 +50,40 @@ def _kick() -> None:
         from .tasks import relay_webhooks
 
         relay_webhooks.delay()
+
+
+@receiver(post_save, sender=Change, dispatch_uid="partners-latest-seq")
+def raise_latest_seq(sender: type, instance: Change, created: bool, **kwargs: Any) -> None:
+    # Before commit on purpose: a value ahead of the visible log only sends a 304 down the
+    # full path; a value behind it (raised after commit) could answer 304 over a change.
+    if not created or settings.EMBEDDED:
+        return
+    from .auth import _redis
+
+    try:
+        fastpath.raise_latest(_redis(), instance.pk, instance.created_at.timestamp())
+    except Exception:  # Redis down: the fast path falls back; the key expires anyway
+        logger.warning("partners: could not raise the latest sequence to %s", instance.pk)
+
+
+def key_changed(sender: type, instance: ApiKey, **kwargs: Any) -> None:
+    fastpath.forget_keys()
+    if settings.EMBEDDED:
+        return
+    # Now (the fast path stops trusting cached keys at once) and after commit (a full-path
+    # read between the two could have cached the key as it was before this change).
+    _bump_generation()
+    transaction.on_commit(_bump_generation, robust=True)
+
+
+def _bump_generation() -> None:
+    from .auth import _redis
+
+    try:
+        fastpath.bump_key_generation(_redis())
+    except Exception:  # cached keys then expire after API_KEY_CACHE_SECONDS
+        logger.warning("partners: could not bump the API key generation")
+
+
+post_save.connect(key_changed, sender=ApiKey, dispatch_uid="partners-key-save")
+post_delete.connect(key_changed, sender=ApiKey, dispatch_uid="partners-key-delete")
