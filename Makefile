@@ -57,7 +57,8 @@ bench-ingest: $(STAMP)
 BENCH_API_SECONDS ?= 5
 BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_h5
 BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/5
+BENCH_API_ARGS ?=
 
 bench-api: $(STAMP)
 	BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) BENCH_API_REDIS_URL=$(BENCH_API_REDIS_URL) \
-		$(PY) -W ignore -m bench.api.run --seconds $(BENCH_API_SECONDS) --connections 32
+		$(PY) -W ignore -m bench.api.run --seconds $(BENCH_API_SECONDS) --connections 32 $(BENCH_API_ARGS)
