@@ -220,7 +220,9 @@ def main() -> None:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             applied = ProcessedMessage.objects.filter(
-                provider__in=["bench", "benchpull"], outcome=Outcome.APPLIED
+                provider__in=["bench", "benchpull"],
+                message_id__startswith=f"bench-{stamp}-",  # this run only
+                outcome=Outcome.APPLIED,
             ).count()
             if applied >= expected:
                 break
