@@ -101,7 +101,7 @@ def main() -> None:
     rng = random.Random(1)
     stamp = int(time.time())
 
-    def live_event(provider: str, name: str):  # noqa: ANN202
+    def live_event(provider: str, name: str):
         event = create_match_event(
             sport_kind="basketball", providers=[provider], match_id=name, priorities={}
         )
@@ -130,7 +130,7 @@ def main() -> None:
                  "incidents": [dict(i) for i in incidents]}
             )  # fmt: skip
     # Interleave events so consecutive messages hit different events, like a real feed.
-    for provider, messages in streams.items():
+    for messages in streams.values():
         messages.sort(key=lambda m: (m["seq"], m["match"]))
     expected = sum(len(m) for m in streams.values())
 
@@ -282,8 +282,10 @@ def main() -> None:
     print(f"{'messages/s':24}{per_s:>18.1f}{base_per_s:>18.1f}")
     for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
         print(f"{key:24}{result[key]:>18}{result['baseline_' + key]:>18}")
-    print(f"{'delivered / expected':24}{f'{applied}/{expected}':>18}{f'{expected}/{expected}':>18}")
-    print(f"{'server / client cpu %':24}{result['server_cpu_pct']:>9}/{result['client_cpu_pct']:<8}")
+    counts = f"{applied}/{expected}"
+    print(f"{'delivered / expected':24}{counts:>18}{f'{expected}/{expected}':>18}")
+    cpu = f"{result['server_cpu_pct']}/{result['client_cpu_pct']}"
+    print(f"{'server / client cpu %':24}{cpu:>18}{result['baseline_cpu_pct']:>18}")
     print(json.dumps(result))
 
 
@@ -300,8 +302,9 @@ def _wait_http(url: str) -> None:
 
 
 def _ensure_database(url: str) -> None:
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
