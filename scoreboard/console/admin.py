@@ -30,6 +30,7 @@ from scoreboard.models import Event, Team
 
 from . import actions, selectors
 from .describe import describe_change
+from .templatetags.console_tags import actor_label
 
 REAPPLY_SALT = "console.admin.reapply"
 REAPPLY_MAX_AGE = 15 * 60
@@ -40,7 +41,7 @@ EDITABLE = ("home", "away", "kickoff", "venue", "status", "period", "home_score"
 def _missed_lines(event_id: int, version: int) -> list[str]:
     lines = []
     for change in selectors.changes_since(event_id, version):
-        who = change.user.get_username() if change.user else (change.source_detail or "-")
+        who = actor_label(change)
         lines.append(
             f"v{change.version} {timezone.localtime(change.created_at):%H:%M:%S} "
             f"{describe_change(change)} ({change.get_source_display()}, {who})"

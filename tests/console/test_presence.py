@@ -8,8 +8,18 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser, User
 
 from scoreboard.console.consumers import PresenceConsumer
+from scoreboard.console.presence import KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_presence() -> None:
+    """Entries of server processes killed by earlier tests live on until their TTL."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.REDIS_URL).delete(KEY)
 
 
 def _socket(user: object) -> WebsocketCommunicator:

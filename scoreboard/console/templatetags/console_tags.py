@@ -48,5 +48,13 @@ def describe(change: Change) -> str:
 
 
 @register.filter
+def actor_label(change: Change) -> str:
+    """Who made a change: the user, else the feed provider (without its receipt stamp)."""
+    if change.user_id is not None:
+        return change.user.get_username()
+    return change.source_detail.partition(" rx=")[0] or "-"
+
+
+@register.filter
 def sport_kind(event: Event) -> str:
     return event.sport_kind
