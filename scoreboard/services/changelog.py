@@ -26,6 +26,9 @@ class Actor:
     source: str = Source.SYSTEM
     user: AbstractBaseUser | None = None
     detail: str = ""  # e.g. the feed provider's name
+    # When the upstream message behind this change was received (epoch seconds), so
+    # end-to-end latency is measured from the feed, not from the commit.
+    received_at: float | None = None
 
 
 SYSTEM = Actor()
@@ -69,6 +72,8 @@ def append_change(*, event: Event | None, kind: str, data: dict[str, Any], actor
     payload = {"kind": kind, "data": data}
     if event is not None:
         payload["event"] = event_snapshot(event)
+    if actor.received_at is not None:
+        payload["received_at"] = actor.received_at
     change = Change.objects.create(
         event=event,
         kind=kind,
