@@ -156,7 +156,7 @@ class LiveEventAdmin(EventAdmin):
     list_display = [
         "__str__",
         "competition",
-        "kickoff",
+        "kickoff_short",
         "home_score",
         "away_score",
         "status",
@@ -186,6 +186,10 @@ class LiveEventAdmin(EventAdmin):
             path("<path:object_id>/reapply/", view(self.reapply), name="scoreboard_event_reapply"),
             *super().get_urls(),
         ]
+
+    @admin.display(description="kick-off", ordering="kickoff")
+    def kickoff_short(self, event: Event) -> str:
+        return f"{timezone.localtime(event.kickoff):%d %b %H:%M}"
 
     # -- change page -----------------------------------------------------------------
 

@@ -124,3 +124,14 @@ def test_it_requires_csrf_on_every_console_post(editor: User, event: Event) -> N
         HTTP_X_CSRFTOKEN=token,
     )
     assert response.status_code == 200
+
+
+def test_it_renders_the_board_and_an_open_event_in_a_fixed_number_of_queries(
+    editor: User, make_event: Callable[..., Event], django_assert_max_num_queries: Callable
+) -> None:
+    events = [make_event(home=f"Home {n}", away=f"Away {n}") for n in range(6)]
+    client = client_for(editor)
+    client.get(reverse("console:index"))  # warm the session and permission caches
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("console:index") + f"?event={events[0].pk}")
+    assert response.content.decode().count('class="card ') == 6

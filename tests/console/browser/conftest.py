@@ -2,7 +2,7 @@
 
 Playwright's sync API keeps an asyncio loop on the test thread, so Django would refuse
 ORM calls there; the escape hatch is set for these modules only (never in servers:
-tests/support/asgi_server.py drops it). One server per module keeps the area fast.
+tests/support/asgi_server.py drops it). One server per package keeps the area fast.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _allow_orm_beside_playwright() -> Iterator[None]:
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -37,7 +37,8 @@ def _allow_orm_beside_playwright() -> Iterator[None]:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="module")
+# Package scope: one server and one browser for every console browser test.
+@pytest.fixture(scope="package")
 def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[AsgiServer]:
     with django_db_blocker.unblock():
         database_url = server_database_url()
@@ -46,7 +47,7 @@ def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[AsgiServer
         yield instance
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
