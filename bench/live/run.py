@@ -439,7 +439,11 @@ def analyse(
     connected = sum(p["connected"] for p in viewers)
     expected = len(changes) * connected
     delivered = len(latencies)
-    span = (changes[-1]["t"] - changes[0]["t"] + 1 / args.rate) if changes else 1.0
+    # Throughput over the time deliveries actually took: from the first change to the
+    # later of (last change + one interval, last receipt) - a saturated server drains late.
+    last_receipt = max((times[-1] for part in viewers for _, times in part["viewers"] if times),
+                       default=0.0)  # fmt: skip
+    span = max(changes[-1]["t"] + 1 / args.rate, last_receipt) - changes[0]["t"] if changes else 1.0
     ms = [1000 * x for x in latencies]
     res = {
         "changes": len(changes),
