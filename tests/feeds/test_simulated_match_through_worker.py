@@ -36,7 +36,8 @@ def test_it_ends_every_match_as_the_simulator_recorded_it(worker_factory) -> Non
                 "--channels",
                 "push,pull",
                 "--sports",
-                "football,ice_hockey",
+                "football,basketball,ice_hockey,tennis",
+                "--short",  # the quick format: the same rules, fewer baskets and points
                 "--speed",
                 "3000",
                 "--duplicates",
@@ -81,7 +82,12 @@ def test_it_ends_every_match_as_the_simulator_recorded_it(worker_factory) -> Non
         finally:
             simulator.kill()
             simulator.wait()
-    assert len(record) == 4  # two sports, each by push and by pull
+    # Four sports, each by push (webhook) and by pull (polled feed).
+    assert sorted((m["sport"], tuple(m["channels"])) for m in record.values()) == sorted(
+        (sport, (channel,))
+        for sport in ("football", "basketball", "ice_hockey", "tennis")
+        for channel in ("push", "pull")
+    )
 
     for match in record.values():
         event = Event.objects.get(pk=match["event_id"])

@@ -2,7 +2,7 @@
 
     python manage.py simulate_feed                       # push, real time, forever
     python manage.py simulate_feed --speed 60 --channels push,pull --shared
-    python manage.py simulate_feed --speed 2000 --duplicates 0.2 --reorder 0.2 \\
+    python manage.py simulate_feed --speed 3000 --short --duplicates 0.2 --reorder 0.2 \\
         --malformed 0.05 --record /tmp/truth.json        # what the tests run
 
 Each channel is a provider: `push` signs batches to the webhook (provider "sim"),
@@ -38,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("--sports", default=",".join(SPORTS))
         parser.add_argument("--matches", type=int, default=1, help="matches per sport")
         parser.add_argument("--speed", type=float, default=1.0, help="game seconds per second")
+        parser.add_argument(
+            "--short", action="store_true", help="quick format: fewer baskets, shorter tennis"
+        )
         parser.add_argument("--channels", default="push", help="push, pull or push,pull")
         parser.add_argument("--shared", action="store_true", help="both channels, same matches")
         parser.add_argument("--push-url", default="http://127.0.0.1:8000/feeds/sim/push")
@@ -147,7 +150,10 @@ class Command(BaseCommand):
                         priorities=priorities,
                     )
                     match = SimMatch(
-                        match_id=match_id, sport=sport, rng=random.Random(rng.random())
+                        match_id=match_id,
+                        sport=sport,
+                        rng=random.Random(rng.random()),
+                        short=opts["short"],
                     )
                     players.append((match, group, match.play()))
                     record[match_id] = {"event_id": event.pk, "sport": sport, "channels": group}
