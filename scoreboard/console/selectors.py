@@ -62,3 +62,9 @@ def changes_since(event_id: int, version: int) -> list[Change]:
 
 def latest_sequence() -> int:
     return Change.objects.aggregate(n=Max("id"))["n"] or 0
+
+
+def events_changed(after: int, upto: int, limit: int = 500) -> list[int]:
+    """Ids of events with a change in (after, upto]: the polling fallback's answer."""
+    rows = Change.objects.filter(id__gt=after, id__lte=upto, event__isnull=False)
+    return sorted(set(rows.values_list("event_id", flat=True)[:limit]))

@@ -109,7 +109,7 @@ def act(request: HttpRequest, event_id: int, action: str) -> HttpResponse:
         return HttpResponse(status=404)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _message(request, event_id, _form_errors(form), status=400)
+        return _message(request, _form_errors(form), status=400)
     data = dict(form.cleaned_data)
     expected = data.pop("expected_version")
     try:
@@ -119,7 +119,7 @@ def act(request: HttpRequest, event_id: int, action: str) -> HttpResponse:
     except StaleEdit as stale:
         return _conflict(request, event_id, stale, action)
     except DomainError as error:
-        return _message(request, event_id, str(error), status=400)
+        return _message(request, str(error), status=400)
     token = actions.remember_undo(user_id=request.user.pk, outcome=outcome, label=outcome.message)
     return _done(request, outcome, token)
 
@@ -129,14 +129,14 @@ def act(request: HttpRequest, event_id: int, action: str) -> HttpResponse:
 def undo(request: HttpRequest, token: str) -> HttpResponse:
     spec = actions.pending_undo(request.user.pk, token)
     if spec is None:
-        return _message(request, None, "Too late to undo: the 10 s window has passed.", status=400)
+        return _message(request, "Too late to undo: the 10 s window has passed.", status=400)
     actions.forget_undo(request.user.pk)
     try:
         outcome = actions.undo(spec=spec, actor=_actor(request))
     except StaleEdit as stale:
         return _conflict(request, spec["event"], stale, None)
     except DomainError as error:
-        return _message(request, spec["event"], f"Cannot undo: {error}", status=400)
+        return _message(request, f"Cannot undo: {error}", status=400)
     return _done(request, outcome, None)
 
 
@@ -144,16 +144,10 @@ def undo(request: HttpRequest, token: str) -> HttpResponse:
 @console_access()
 def changes(request: HttpRequest) -> JsonResponse:
     """Fallback for a console without its socket: which events changed after `after`."""
-    after = int(request.GET.get("after", "0") or 0)
+    raw = request.GET.get("after", "0")
+    after = int(raw) if raw.isdigit() else 0
     cursor = selectors.latest_sequence()
-    events = sorted(
-        set(
-            selectors.Change.objects.filter(
-                id__gt=after, id__lte=cursor, event__isnull=False
-            ).values_list("event_id", flat=True)[:500]
-        )
-    )
-    return JsonResponse({"seq": cursor, "events": events})
+    return JsonResponse({"seq": cursor, "events": selectors.events_changed(after, cursor)})
 
 
 @require_GET
@@ -193,9 +187,7 @@ def _done(request: HttpRequest, outcome: actions.Outcome, token: str | None) -> 
     return render(request, "console/partials/done.html", context)
 
 
-def _message(
-    request: HttpRequest, event_id: int | None, message: str, *, status: int
-) -> HttpResponse:
+def _message(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
     response = render(
         request, "console/partials/message.html", {"message": message, "level": "error"}
     )

@@ -245,6 +245,11 @@
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "?") {
+      const keys = document.querySelector(".keys");
+      if (keys) { keys.scrollIntoView({ block: "nearest" }); keys.classList.remove("flash"); void keys.offsetWidth; keys.classList.add("flash"); }
+      return;
+    }
     if (e.key === "j" || e.key === "ArrowDown") { moveSelection(1); e.preventDefault(); return; }
     if (e.key === "k" || e.key === "ArrowUp") { moveSelection(-1); e.preventDefault(); return; }
     if (role !== "editor") return;

@@ -135,3 +135,26 @@ def test_it_renders_the_board_and_an_open_event_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("console:index") + f"?event={events[0].pk}")
     assert response.content.decode().count('class="card ') == 6
+
+
+def test_it_logs_out_from_the_console_with_a_post(editor: User) -> None:
+    client = client_for(editor)
+    page = client.get(reverse("console:index")).content.decode()
+    assert f'action="{reverse("admin:logout")}"' in page
+    client.post(reverse("admin:logout"))
+    assert client.get(reverse("console:index")).status_code == 302
+
+
+def test_it_tells_a_console_without_its_socket_which_events_changed(
+    viewer: User, make_event: Callable[..., Event]
+) -> None:
+    from scoreboard import services
+
+    quiet, busy = make_event(), make_event(home="Spurs", away="Fulham")
+    client = client_for(viewer)
+    seq = client.get(reverse("console:changes")).json()["seq"]
+    services.record_score(event=busy, side="home")
+    answer = client.get(reverse("console:changes") + f"?after={seq}").json()
+    assert answer["events"] == [busy.pk]
+    assert answer["seq"] > seq
+    assert quiet.pk not in answer["events"]
