@@ -80,7 +80,11 @@
       if (status === "live" || status === "break") refreshBoard(); // newly live
       return;
     }
-    if (Number(card.dataset.version) < version) refreshCard(id);
+    const wasLive = card.dataset.status === "live" || card.dataset.status === "break";
+    const isLive = status === "live" || status === "break";
+    // A match leaving (or entering) play moves between the board's groups.
+    if (status && wasLive !== isLive) refreshBoard();
+    else if (Number(card.dataset.version) < version) refreshCard(id);
     if (openPanelId() === String(id)) {
       const head = document.getElementById("panel-head");
       if (!head || Number(head.dataset.version) < version) refreshPanel(id);
