@@ -20,7 +20,6 @@ import pytest
 
 from scoreboard import services
 from scoreboard.models import Change
-from scoreboard.partners import tasks
 from scoreboard.partners.models import Webhook, WebhookDelivery
 from tests.support.asgi_server import server_database_url
 
@@ -201,22 +200,3 @@ def test_it_retries_a_failing_receiver_and_delivers_every_change_once(
     ]
     webhook = Webhook.objects.get(pk=hook_id)
     assert (webhook.cursor, webhook.consecutive_failures, webhook.active) == (expected[-1], 0, True)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_it_disables_a_webhook_after_persistent_failure(world, partner_client, settings) -> None:
-    # The worker is not under test here: run the delivery task in-process.
-    settings.WEBHOOK_MAX_FAILURES = 3
-    settings.WEBHOOK_RETRY_BASE_SECONDS = 0
-    with Receiver(fail_first=1000) as receiver:
-        hook_id = register(partner_client, receiver.url)
-        play(world, goals=1)
-        for _ in range(5):
-            tasks.deliver_webhook.apply(args=[hook_id])
-    webhook = Webhook.objects.get(pk=hook_id)
-    assert webhook.active is False
-    assert webhook.consecutive_failures == 3
-    assert "3 consecutive failures" in webhook.disabled_reason
-    assert len(receiver.requests) == 3
-    enabled = partner_client.post(f"/api/v1/webhooks/{hook_id}/enable").json()
-    assert enabled["active"] is True
