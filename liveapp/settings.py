@@ -284,7 +284,9 @@ SPECTACULAR_SETTINGS = {
 
 # Partner API (scoreboard.partners).
 API_LONGPOLL_INTERVAL_SECONDS = env_float("API_LONGPOLL_INTERVAL_SECONDS", 0.25)
-API_STREAM_POLL_SECONDS = env_float("API_STREAM_POLL_SECONDS", 1.0)
+# Partner streams are woken by the live hub; idle, they re-read the log this often anyway
+# (changes the hub does not carry: event-less ones, a message lost in transit).
+API_STREAM_POLL_SECONDS = env_float("API_STREAM_POLL_SECONDS", 5.0)
 # 304 fast path: how long a process trusts a cached key if Redis missed its change.
 API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)

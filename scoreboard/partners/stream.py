@@ -4,28 +4,28 @@
 clients send on reconnect) with `Authorization: Api-Key <token>` and the `stream` scope.
 Each change is one SSE message: `id: <seq>`, `event: change`, `data: <JSON>`.
 
-The live-delivery hub (scoreboard/live/hub.py) did not exist when this was built, so the
-stream reads the change log itself: a short indexed query every
-API_STREAM_POLL_SECONDS while idle, which is also what makes resume exact (the same
-"after N" read as the changes feed, never skipping a sequence).
+SSE rather than a WebSocket: one-way, plain HTTP (proxies, curl, EventSource with
+`Last-Event-ID` resume for free) and the same API-key header as the REST calls.
+
+Streams do not poll: the process's `Tail` (tail.py) is woken by the live hub's single
+Redis subscription, reads the change log once per wake for every stream (the same
+"after N" read as the changes feed, so resume is exact and no sequence is skipped), and
+each stream sends from its buffer.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from rest_framework.exceptions import AuthenticationFailed
 
 from .auth import KEYWORD, hit, key_from_header, parse_rate
 from .models import ApiKey, Scope
-from .selectors import changes_after, latest_change
+from .selectors import latest_change
+from .tail import get_tail, read_rendered
 
 KEEPALIVE_SECONDS = 15
 
@@ -71,35 +71,32 @@ def _start(request: HttpRequest) -> int | HttpResponse:
     return after
 
 
-def _message(change: Any) -> str:
-    data = {
-        "seq": change.id,
-        "event_id": change.event_id,
-        "kind": change.kind,
-        "version": change.version,
-        "created_at": change.created_at.isoformat(),
-        "payload": change.payload,
-    }
-    return f"id: {change.id}\nevent: change\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-
-
 async def _messages(after: int) -> AsyncIterator[str]:
-    read = sync_to_async(changes_after, thread_sensitive=False)
-    interval = settings.API_STREAM_POLL_SECONDS
+    tail = get_tail()
+    await tail.start()
     yield f"retry: 2000\n: resuming after {after}\n\n"
     quiet_since = time.monotonic()
     while True:
-        changes = await read(after, 500)
-        for change in changes:
-            yield _message(change)
-            after = change.id
-        if changes:
+        items = tail.messages_after(after)
+        if items is None:  # further back than the tail's buffer: catch up from the log
+            items = await sync_to_async(read_rendered, thread_sensitive=False)(after)
+            if not items:
+                # Nothing in (after, floor]: every sequence up to the tail's floor is
+                # visible already (the tail read past it), so none can still appear.
+                after = tail.floor
+                continue
+        if items:
+            for _, text in items:
+                yield text
+            after = items[-1][0]
             quiet_since = time.monotonic()
             continue
-        if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
+        remaining = KEEPALIVE_SECONDS - (time.monotonic() - quiet_since)
+        if remaining <= 0:
             yield ": keepalive\n\n"  # keeps proxies from closing an idle stream
             quiet_since = time.monotonic()
-        await asyncio.sleep(interval)
+            continue
+        await tail.wait_after(after, remaining)
 
 
 async def change_stream(request: HttpRequest) -> HttpResponse:
