@@ -482,22 +482,12 @@ def analyse(
 def build_phases(args: argparse.Namespace, seed: dict, work: Path) -> list[Phase]:
     base = args.port_base
     env = django_env(args)
-    service_driver = [
-        PY,
-        "-m",
-        "bench.live.driver",
-        "service",
-        "--rate",
-        str(args.rate),
-        "--seconds",
-        str(args.seconds),
-        "--events",
-        ",".join(map(str, seed["events"])),
-    ]
+    load = ["--rate", str(args.rate), "--seconds", str(args.seconds)]
+    service_driver = [PY, "-m", "bench.live.driver", "service", *load,
+                      "--events", ",".join(map(str, seed["events"]))]  # fmt: skip
     frames_file = str(work / "frames.json")
     phases = []
-    servers = [s for s in args.servers.split(",") if s]
-    for i, server in enumerate(servers):
+    for i, server in enumerate(s for s in args.servers.split(",") if s):
         port = base + 1 + i
         if server in ("uvicorn", "uvicorn-nosession"):
             app = "liveapp.asgi:application"
@@ -513,87 +503,24 @@ def build_phases(args: argparse.Namespace, seed: dict, work: Path) -> list[Phase
             raise SystemExit(f"unknown server {server!r} (uvicorn, daphne, uvicorn-nosession)")
         phases.append(Phase(server, argv, env, port, service_driver, env, "version"))
     if not args.no_baseline:
-        port = base + 10
-        channel = "bench:baseline"
-        phases.append(
-            Phase(
-                "baseline",
-                [
-                    PY,
-                    "-m",
-                    "bench.live.baseline_server",
-                    "--port",
-                    str(port),
-                    "--redis",
-                    args.redis_url,
-                    "--channel",
-                    channel,
-                ],
-                env,
-                port,
-                [
-                    PY,
-                    "-m",
-                    "bench.live.driver",
-                    "frames",
-                    "--rate",
-                    str(args.rate),
-                    "--seconds",
-                    str(args.seconds),
-                    "--frames",
-                    frames_file,
-                    "--redis",
-                    args.redis_url,
-                    "--channel",
-                    channel,
-                ],
-                env,
-                "seq",
-            )
-        )
+        port, channel = base + 10, "bench:baseline"
+        server_argv = [PY, "-m", "bench.live.baseline_server", "--port", str(port),
+                       "--redis", args.redis_url, "--channel", channel]  # fmt: skip
+        driver_argv = [PY, "-m", "bench.live.driver", "frames", *load, "--frames", frames_file,
+                       "--redis", args.redis_url, "--channel", channel]  # fmt: skip
+        phases.append(Phase("baseline", server_argv, env, port, driver_argv, env, "seq"))
     for j, layer in enumerate(a for a in args.alt.split(",") if a):
         port = base + 20 + j
         alt_env = django_env(
             args, DJANGO_SETTINGS_MODULE="bench.live.alt_settings", BENCH_LAYER=layer
         )
-        phases.append(
-            Phase(
-                f"alt-{layer}",
-                [
-                    PY,
-                    "-m",
-                    "uvicorn",
-                    "bench.live.alt_asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--ws-per-message-deflate",
-                    "false",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                    "--backlog",
-                    "4096",
-                ],
-                alt_env,
-                port,
-                [
-                    PY,
-                    "-m",
-                    "bench.live.driver",
-                    "group",
-                    "--rate",
-                    str(args.rate),
-                    "--seconds",
-                    str(args.seconds),
-                    "--frames",
-                    frames_file,
-                ],
-                alt_env,
-                "seq",
-            )
-        )
+        server_argv = [PY, "-m", "uvicorn", "bench.live.alt_asgi:application",
+                       "--host", "127.0.0.1", "--port", str(port),
+                       "--ws-per-message-deflate", "false", "--no-access-log",
+                       "--log-level", "warning", "--backlog", "4096"]  # fmt: skip
+        driver_argv = [PY, "-m", "bench.live.driver", "group", *load, "--frames", frames_file]
+        phase = Phase(f"alt-{layer}", server_argv, alt_env, port, driver_argv, alt_env, "seq")
+        phases.append(phase)
     return phases
 
 
