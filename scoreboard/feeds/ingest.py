@@ -24,12 +24,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from scoreboard import services
 from scoreboard.errors import DomainError
-from scoreboard.models import Event, Incident, ProviderMapping, Source
+from scoreboard.models import Event, Incident, IncidentKind, ProviderMapping, Source
 from scoreboard.services import Actor
 
 from . import metrics
@@ -52,6 +52,44 @@ logger = logging.getLogger(__name__)
 MAX_STEPS_PER_MESSAGE = 1500
 DEADLOCK_ATTEMPTS = 4
 CHUNK = 50  # messages per transaction
+PERIOD_KINDS = (IncidentKind.PERIOD_START, IncidentKind.PERIOD_END)
+
+
+@dataclass
+class NewIncidents:
+    """Incidents this transaction created, per event, in creation order.
+
+    `record_score` returns the event, not its incident: instead of one query per scoring
+    message for the new incident's id, the ids are read once per transaction. Every
+    incident of a locked event above `floor` (the highest incident id when the lock was
+    taken) was created by this transaction, in id order, so the ids pair with the keys.
+    """
+
+    floor: int
+    keys: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def resolve(self, event_ids: list[int], states: dict[int, FeedEventState]) -> None:
+        pending = [e for e in event_ids if None in states[e].incidents.values()]
+        if not pending:
+            return
+        ids: dict[int, list[int]] = defaultdict(list)
+        for event_id, pk in (
+            Incident.objects.filter(event_id__in=pending, pk__gt=self.floor)
+            .exclude(kind__in=PERIOD_KINDS)
+            .order_by("pk")
+            .values_list("event_id", "pk")
+        ):
+            ids[event_id].append(pk)
+        for event_id in pending:
+            keys = self.keys[event_id]
+            if len(keys) != len(ids[event_id]):  # an invariant; never guess an id
+                raise RuntimeError(f"incident ids of event {event_id} do not pair up")
+            state = states[event_id]
+            paired = dict(zip(keys, ids[event_id], strict=True))
+            state.incidents = {
+                key: paired[key] if pk is None else pk for key, pk in state.incidents.items()
+            }
+
 
 _SERVICES = {
     "change_status": services.change_status,
@@ -205,6 +243,7 @@ def _apply(
             "message_id", flat=True
         )
     )
+    created = NewIncidents(floor=Incident.objects.aggregate(top=Max("pk"))["top"] or 0)
     locks: dict[int, dict[str, FieldLock]] = defaultdict(dict)
     for lock in FieldLock.objects.filter(event_id__in=event_ids):
         locks[lock.event_id][lock.field] = lock
@@ -240,8 +279,9 @@ def _apply(
                 mine["seq"] = message.seq
             else:
                 event, outcome, changes = _apply_message(
-                    event, state, message, raw, provider, actor, locks[event_id], skips, received_at
-                )
+                    event, state, message, raw, provider, actor, locks[event_id], skips,
+                    received_at, created,
+                )  # fmt: skip
                 if outcome != Outcome.REJECTED:
                     mine["seq"] = message.seq
                     state.last_upstream_at = max(state.last_upstream_at, message.ts)
@@ -260,6 +300,7 @@ def _apply(
                 )
             )
         state.last_message_at = timezone.now()
+    created.resolve([e for e in event_ids if e in events], states)
     ProcessedMessage.objects.bulk_create(rows)
     FeedEventState.objects.bulk_update(
         [states[event_id] for event_id in event_ids if event_id in events],
@@ -312,9 +353,11 @@ def _apply_message(
     locks: dict[str, FieldLock],
     skips: Tally,
     received_at: float,
+    created: NewIncidents,
 ) -> tuple[Event, str, int]:
     locked = frozenset(locks)
     before = (dict(state.incidents), state.tennis_points)
+    created_before = len(created.keys[event.pk])
     changes = 0
     try:
         with transaction.atomic():  # a savepoint: a refused message rolls back alone
@@ -324,12 +367,13 @@ def _apply_message(
                 command = next_command(_view(event, state), message, locked)
                 if command is None:
                     break
-                event = _run(event, state, command, actor)
+                event = _run(event, state, command, actor, created)
                 changes += 1
             else:
                 raise DomainError("the message did not converge")
     except DomainError as exc:
         state.incidents, state.tennis_points = before
+        del created.keys[event.pk][created_before:]  # rolled back with the savepoint
         quarantine(
             provider=provider,
             raw=raw,
@@ -341,24 +385,29 @@ def _apply_message(
     return event, (Outcome.APPLIED if changes else Outcome.UNCHANGED), changes
 
 
-def _run(event: Event, state: FeedEventState, command: Any, actor: Actor) -> Event:
+def _run(
+    event: Event, state: FeedEventState, command: Any, actor: Actor, created: NewIncidents
+) -> Event:
     service = _SERVICES[command.service]
     if command.service == "remove_incident":
-        service(actor=actor, **command.kwargs)
+        kwargs = command.kwargs
+        if kwargs["incident"] is None:  # scored earlier in this transaction: id not read yet
+            created.resolve([event.pk], {event.pk: state})
+            kwargs = {**kwargs, "incident": state.incidents[command.incident_key]}
+        service(actor=actor, **kwargs)
         state.incidents = {k: v for k, v in state.incidents.items() if k != command.incident_key}
         return _reload(event)
     if command.service == "add_incident":
         incident = service(event=event.pk, actor=actor, **command.kwargs)
         state.incidents = {**state.incidents, command.incident_key: incident.pk}
-        return _reload(event)
+        created.keys[event.pk].append(command.incident_key)
+        return incident.event  # the row the service locked and updated
     updated = service(event=event.pk, actor=actor, **command.kwargs)
     if command.tennis_point:
         state.tennis_points += 1
     elif command.incident_key:
-        incident_id = (
-            Incident.objects.filter(event_id=event.pk).order_by("-id").values_list("id", flat=True)
-        ).first()
-        state.incidents = {**state.incidents, command.incident_key: incident_id}
+        state.incidents = {**state.incidents, command.incident_key: None}  # id read later
+        created.keys[event.pk].append(command.incident_key)
     return updated
 
 
