@@ -42,19 +42,22 @@
 
   function refreshCard(id) {
     if (!document.getElementById("card-" + id)) return;
-    htmx.ajax("GET", urlFor(body.dataset.cardUrl, id), { target: "#card-" + id, swap: "outerHTML" });
+    // Each region is its own request source: htmx queues requests per source element
+    // (keeping only the last), so sharing one (the body by default) would drop refreshes.
+    const card = "#card-" + id;
+    htmx.ajax("GET", urlFor(body.dataset.cardUrl, id), { source: card, target: card, swap: "outerHTML" });
   }
 
   function refreshPanel(id) {
     // OOB-only response: header, controls, timeline, audit; the editor's inputs stay.
-    htmx.ajax("GET", urlFor(body.dataset.panelUrl, id) + "?part=live", { target: "#panel", swap: "none" });
+    htmx.ajax("GET", urlFor(body.dataset.panelUrl, id) + "?part=live", { source: "#panel", target: "#panel", swap: "none" });
   }
 
   let boardTimer = null;
   function refreshBoard() {
     clearTimeout(boardTimer);
     boardTimer = setTimeout(function () {
-      htmx.ajax("GET", body.dataset.boardUrl, { target: "#board", swap: "outerHTML" });
+      htmx.ajax("GET", body.dataset.boardUrl, { source: "#board", target: "#board", swap: "outerHTML" });
     }, 300);
   }
 
