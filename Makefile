@@ -19,8 +19,9 @@ run: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" ./scripts/run.sh
 
 test: $(STAMP)
-	DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(PY) -m pytest $(PYTEST_ARGS)
+	@export DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}; \
+	$(PY) scripts/check_services.py && $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
@@ -57,7 +58,7 @@ bench-ingest: $(STAMP)
 # without If-None-Match vs a bare Django view serving the same JSON, concurrency 32, wrk
 # (apt-get install wrk) against one uvicorn process. Seeds its own rows in its database.
 BENCH_API_SECONDS ?= 5
-BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_h5
+BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_bench_api
 BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/5
 BENCH_API_ARGS ?=
 
