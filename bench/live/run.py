@@ -251,13 +251,15 @@ def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path) 
     try:
         wait_port(phase.port, server)
         time.sleep(0.5)
-        since = latest_seq(args.database_url)
+        # At the head: no replay in the figures; --since-behind N measures a reconnect storm.
+        since = max(0, latest_seq(args.database_url) - args.since_behind)
         url = f"ws://127.0.0.1:{phase.port}/ws/live/?topics={TOPIC}&since={since}"
         n_clients = args.client_procs or max(1, math.ceil(args.viewers / VIEWERS_PER_CLIENT))
         shares = [
             args.viewers // n_clients + (i < args.viewers % n_clients) for i in range(n_clients)
         ]
         readers = []
+        connect_cpu0 = cpu_of([server.pid])
         for i, share in enumerate(shares):
             out = work / f"{phase.name}.viewers{i}.json"
             proc = procs.start(
@@ -279,6 +281,7 @@ def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path) 
             clients.append(proc)
             readers.append(LineReader(proc))
         ready = [r.next(timeout=180) for r in readers]
+        connect_cpu = cpu_of([server.pid]) - connect_cpu0
         connected = sum(r["ready"] for r in ready)
         connect_s = max(r["connect_s"] for r in ready)
         print(
@@ -350,6 +353,7 @@ def run_phase(phase: Phase, args: argparse.Namespace, procs: Procs, work: Path) 
     res.update(
         connected=connected,
         connect_s=round(connect_s, 2),
+        connect_server_cpu_s=round(connect_cpu, 2),
         server_cpu_s=round(cpu1_s - cpu0_s, 3),
         server_cpu_pct=round(100 * (cpu1_s - cpu0_s) / wall, 1),
         client_cpu_pct=round(100 * (cpu1_c - cpu0_c) / wall, 1),
@@ -605,7 +609,8 @@ def print_table(results: list[dict], args: argparse.Namespace) -> None:
         notes.append(
             f"frame {r.get('frame_bytes')} B, driver late max "
             f"{r.get('driver_worst_late_ms')} ms, drain {r.get('drain_s')} s, "
-            f"{r.get('client_procs')} client proc(s), connect {r.get('connect_s')} s"
+            f"{r.get('client_procs')} client proc(s), connect {r.get('connect_s')} s "
+            f"(server CPU {r.get('connect_server_cpu_s')} s)"
         )
         print(f"  {r['name']}: " + "; ".join(notes))
 
@@ -634,6 +639,8 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
     )
     p.add_argument("--nice", type=int, default=0, help="niceness increment for the run")
+    p.add_argument("--since-behind", type=int, default=0,
+                   help="viewers connect this many changes behind (replay on connect)")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     p.add_argument("--py-spy", default="", help="path to py-spy: profile servers (keeps work)")
     args = p.parse_args(argv)

@@ -121,8 +121,9 @@ async def main(args: argparse.Namespace) -> None:
     await stop.wait()
     stopped_at = time.time()
     out = {
-        "connected": ready,
-        "failed": args.viewers - ready,
+        # Viewers still connecting after "ready" (slow server) count too.
+        "connected": len(rec.per_viewer),
+        "failed": args.viewers - len(rec.per_viewer),
         "stopped_at": stopped_at,
         "frames": rec.frames,
         "viewers": [[list(i), list(t)] for i, t in rec.per_viewer],
