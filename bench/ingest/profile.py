@@ -87,7 +87,7 @@ def main() -> None:
     in_publish = [False]
     queries = {"ingest": 0, "publish": 0}
 
-    def count(execute, sql, params, many, context):  # noqa: ANN001 - Django's wrapper API
+    def count(execute, sql, params, many, context):  # Django's execute_wrapper signature
         queries["publish" if in_publish[0] else "ingest"] += 1
         return execute(sql, params, many, context)
 

@@ -61,12 +61,17 @@ class NewIncidents:
 
     `record_score` returns the event, not its incident: instead of one query per scoring
     message for the new incident's id, the ids are read once per transaction. Every
-    incident of a locked event above `floor` (the highest incident id when the lock was
-    taken) was created by this transaction, in id order, so the ids pair with the keys.
+    incident of a locked event above `floor` (the highest incident id, read under the
+    locks before this transaction's first incident) was created by this transaction, in
+    id order, so the ids pair with the keys.
     """
 
-    floor: int
+    floor: int | None = None
     keys: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def before_create(self) -> None:
+        if self.floor is None:  # read lazily: batches that score nothing skip the query
+            self.floor = Incident.objects.aggregate(top=Max("pk"))["top"] or 0
 
     def resolve(self, event_ids: list[int], states: dict[int, FeedEventState]) -> None:
         pending = [e for e in event_ids if None in states[e].incidents.values()]
@@ -243,7 +248,7 @@ def _apply(
             "message_id", flat=True
         )
     )
-    created = NewIncidents(floor=Incident.objects.aggregate(top=Max("pk"))["top"] or 0)
+    created = NewIncidents()
     locks: dict[int, dict[str, FieldLock]] = defaultdict(dict)
     for lock in FieldLock.objects.filter(event_id__in=event_ids):
         locks[lock.event_id][lock.field] = lock
@@ -397,6 +402,8 @@ def _run(
         service(actor=actor, **kwargs)
         state.incidents = {k: v for k, v in state.incidents.items() if k != command.incident_key}
         return _reload(event)
+    if command.incident_key and not command.tennis_point:
+        created.before_create()
     if command.service == "add_incident":
         incident = service(event=event.pk, actor=actor, **command.kwargs)
         state.incidents = {**state.incidents, command.incident_key: incident.pk}
