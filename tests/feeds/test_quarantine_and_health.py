@@ -40,7 +40,7 @@ def test_it_applies_quarantined_messages_retried_from_the_admin(admin_client) ->
     garbled = QuarantinedMessage.objects.get(reason__startswith="malformed")
 
     page = admin_client.get(QUARANTINE_ADMIN).content.decode()
-    assert "unknown match &#x27;quarantine-late&#x27;" in page or "quarantine-late" in page
+    assert page.count("unknown match") == 3  # listed, with the reason
 
     # Staff create the event and its mapping, then retry everything from the admin.
     event = create_match_event(
