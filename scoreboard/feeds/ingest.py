@@ -115,23 +115,6 @@ class BatchResult:
         return self.outcomes[outcome]
 
 
-def actor_detail(provider: str, received_at: float) -> str:
-    """The change's source detail: the provider and when we received the message.
-
-    The publisher can read the receipt time back (`received_at_from_detail`) to measure
-    latency from receipt to each socket.
-    """
-    return f"{provider} rx={received_at:.6f}"[:60]
-
-
-def received_at_from_detail(detail: str) -> float | None:
-    _, _, tail = detail.partition(" rx=")
-    try:
-        return float(tail) if tail else None
-    except ValueError:
-        return None
-
-
 def quarantine(
     *, provider: str, raw: Any, reason: str, received_at: float | None = None
 ) -> QuarantinedMessage:
@@ -256,7 +239,8 @@ def _apply(
 
     now = time.time()
     silent_after = settings.FEED_SILENT_AFTER_SECONDS
-    actor = Actor(source=Source.FEED, detail=actor_detail(provider, received_at))
+    # The receipt time rides in the change payload: latency is measured from the feed.
+    actor = Actor(source=Source.FEED, detail=provider, received_at=received_at)
     rows: list[ProcessedMessage] = []
     skips: Tally = Tally()
     for event_id in event_ids:

@@ -49,10 +49,10 @@ def describe(change: Change) -> str:
 
 @register.filter
 def actor_label(change: Change) -> str:
-    """Who made a change: the user, else the feed provider (without its receipt stamp)."""
+    """Who made a change: the user, else the feed provider."""
     if change.user_id is not None:
         return change.user.get_username()
-    return change.source_detail.partition(" rx=")[0] or "-"
+    return change.source_detail or "-"
 
 
 @register.filter
