@@ -14,14 +14,24 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
-from liveapp.routing import websocket_urlpatterns  # noqa: E402
+from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
+# The public live socket is mounted outside the session/auth stack: it never reads the
+# session, and under AuthMiddlewareStack every frame the hub writes would pass through
+# channels' session wrapper (~15 % of fan-out CPU, docs/PERFORMANCE.md). The origin is
+# still checked for every socket route.
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            URLRouter(
+                [
+                    *public_websocket_urlpatterns,
+                    re_path(r"", AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+                ]
+            )
         ),
     }
 )

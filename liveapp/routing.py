@@ -1,4 +1,4 @@
-"""WebSocket routes (one list, so each area adds its consumers here)."""
+"""WebSocket routes (one list per stack, so each area adds its consumers here)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from django.urls import path
 from scoreboard.console.consumers import PresenceConsumer
 from scoreboard.live.consumers import LiveConsumer
 
-websocket_urlpatterns: list = [
+# Public sockets, served without the session/auth middleware (origin still checked).
+public_websocket_urlpatterns: list = [
     path("ws/live/", LiveConsumer.as_asgi()),
+]
+
+# Sockets that need `scope["user"]` / `scope["session"]` (AuthMiddlewareStack).
+websocket_urlpatterns: list = [
     path("ws/console/presence/", PresenceConsumer.as_asgi()),
 ]
