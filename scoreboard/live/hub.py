@@ -12,11 +12,17 @@ this hub (one per ASGI process and event loop) owns delivery:
   to each socket with no DB, no rendering, no channel layer and no thread hop;
 - coalescing: the first message after a quiet spell goes out at once; messages within
   the next LIVE_COALESCE_MS are merged per socket into one frame (fragments + one
-  cursor with the highest seq);
+  cursor with the highest seq). Fragments are the event's full state, so a newer
+  version replaces an older pending one; the cursor then says which versions the frame
+  covers (`data-covers="<event>:<oldest superseded version>,..."`) so the browser does
+  not mistake the jump for a lost message. Identical frames are built once per window;
 - slow viewers: a socket whose write is blocked (transport paused) gets an outbox that
   keeps only the newest state per event; past LIVE_SOCKET_BUFFER events it is closed
   with 4408 (the client reconnects and resyncs);
-- heartbeats every LIVE_HEARTBEAT_SECONDS: {"type": "heartbeat", "seq": N}.
+- heartbeats every LIVE_HEARTBEAT_SECONDS: {"type": "heartbeat", "seq": N}, only to
+  sockets nothing was written to since the previous round (a frame carries the cursor);
+- the last fragments of every event it fanned out, so a replay after a reconnect reuses
+  them instead of rendering per socket (replay.py).
 """
 
 from __future__ import annotations
@@ -50,11 +56,22 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 class Update:
     """One change as the hub fans it out: fragments and frames prepared once."""
 
-    __slots__ = ("cursor", "detail", "event_id", "frame_detail", "frame_row", "row", "seq", "ts")
+    __slots__ = (
+        "cursor",
+        "detail",
+        "event_id",
+        "frame_detail",
+        "frame_row",
+        "row",
+        "seq",
+        "ts",
+        "version",
+    )
 
     def __init__(self, message: dict[str, Any]) -> None:
         self.seq: int = message["seq"]
         self.event_id: int = message["event_id"]
+        self.version: int = message["version"]
         self.row: str = message["row"]
         self.detail: str = message["detail"] + message["row"]
         self.cursor: str = message["cursor"]
@@ -70,8 +87,10 @@ class Connection:
     __slots__ = (
         "busy",
         "closing",
+        "covers",
         "detail_ids",
         "held",
+        "last_round",
         "on_too_slow",
         "outbox",
         "send",
@@ -91,6 +110,9 @@ class Connection:
         self.detail_ids = detail_event_ids(self.topics)
         self.on_too_slow = on_too_slow
         self.outbox: dict[int, Update] = {}  # event id -> newest pending update
+        # event id -> oldest version a pending (newer) update superseded in the outbox
+        self.covers: dict[int, int] = {}
+        self.last_round = -1  # heartbeat round of the last write (see Hub._heartbeats)
         self.busy = False  # a write is blocked in flight
         self.held = False  # registered, but the consumer is still replaying
         self.closing = False
@@ -131,6 +153,11 @@ class Hub:
         self.delivered_version: dict[int, int] = {}  # event id -> version fanned out
         self.dirty: set[Connection] = set()
         self.window_open = False
+        self.window_latest: Update | None = None  # newest update queued in this window
+        self.frames: dict[tuple[Any, ...], dict[str, Any]] = {}  # coalesced frames, per window
+        self.round = 0  # heartbeat rounds
+        # event id -> (version, row, detail) last fanned out: replays reuse these renders.
+        self.fragments: dict[int, tuple[int, str, str]] = {}
         self.subscribed = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.started_at = 0.0
@@ -190,6 +217,7 @@ class Hub:
         for event_id, update in list(conn.outbox.items()):
             if update.seq <= replayed_through:
                 del conn.outbox[event_id]
+                conn.covers.pop(event_id, None)
         self._flush(conn)
 
     def unregister(self, conn: Connection) -> None:
@@ -204,6 +232,7 @@ class Hub:
                 if not members:
                     del self.registry[topic]
         conn.outbox.clear()
+        conn.covers.clear()
         metrics.CONNECTIONS.set(len(self.connections))
 
     def latest_for(self, topics: Iterable[str]) -> int:
@@ -221,6 +250,7 @@ class Hub:
             metrics.DUPLICATES.inc()
             return
         self.delivered_version[event_id] = version
+        self.fragments[event_id] = (version, message["row"], message["detail"])
         seq = message["seq"]
         topics = message["topics"]
         for topic in topics:
@@ -234,6 +264,7 @@ class Hub:
         written = 0
         if self.window_open:
             # Inside a coalescing window: queue, the window's end sends one frame per socket.
+            self.window_latest = update
             for conn in targets:
                 self._enqueue(conn, update)
         else:
@@ -251,9 +282,13 @@ class Hub:
         if conn.closing:
             return
         outbox = conn.outbox
-        if update.event_id in outbox:
-            # Only the newest state of an event matters: the older one is superseded.
+        older = outbox.get(update.event_id)
+        if older is not None:
+            # Only the newest state of an event matters: the older one is superseded. The
+            # frame will say so, or the browser would take the jump for a lost message.
             metrics.DROPPED.labels(reason="superseded").inc()
+            if update.event_id not in conn.covers:
+                conn.covers[update.event_id] = older.version
         outbox[update.event_id] = update
         if len(outbox) > settings.LIVE_SOCKET_BUFFER:
             self._too_slow(conn)
@@ -269,17 +304,16 @@ class Hub:
 
     def _close_window(self) -> None:
         dirty, self.dirty = self.dirty, set()
-        latest: dict[str, float | None] | None = None
+        latest, self.window_latest = self.window_latest, None
         written = 0
         for conn in dirty:
-            if conn.outbox:
-                latest = max(conn.outbox.values(), key=lambda u: u.seq).ts
             if self._flush(conn):
                 written += 1
+        self.frames.clear()
         if written:
             metrics.FRAMES_OUT.labels(kind="html").inc(written)
             if latest is not None:
-                self._observe_delivery(latest)
+                self._observe_delivery(latest.ts)
             # Still busy: keep coalescing for one more window before going eager again.
             self._open_window()
         else:
@@ -291,18 +325,43 @@ class Hub:
             return False
         updates = list(conn.outbox.values())
         conn.outbox.clear()
-        updates = [u for u in updates if u.seq > conn.skip_through]
-        if not updates:
-            return False
-        if len(updates) == 1:
-            frame = conn.frame_of(updates[0])
-        else:
+        covers = conn.covers
+        if covers:
+            conn.covers = {}
+        if conn.skip_through:
+            updates = [u for u in updates if u.seq > conn.skip_through]
+            if not updates:
+                return False
+        if len(updates) == 1 and not covers:
+            return self._write(conn, conn.frame_of(updates[0]))
+        if len(updates) > 1:
             metrics.COALESCED.inc(len(updates) - 1)
             updates.sort(key=lambda u: u.seq)
-            parts = [u.detail if u.event_id in conn.detail_ids else u.row for u in updates]
-            parts.append(updates[-1].cursor)
-            frame = {"type": "websocket.send", "text": "".join(parts)}
+        details = conn.detail_ids
+        # Sockets of one page kind share the outbox content in a window: build once.
+        key = (
+            tuple((u.seq, u.event_id in details) for u in updates),
+            tuple(sorted(covers.items())) if covers else (),
+        )
+        frame = self.frames.get(key)
+        if frame is None:
+            frame = self._coalesced_frame(updates, details, dict(key[1]))
+            self.frames[key] = frame
         return self._write(conn, frame)
+
+    @staticmethod
+    def _coalesced_frame(
+        updates: list[Update], details: frozenset[int], covers: dict[int, int]
+    ) -> dict[str, Any]:
+        parts = [u.detail if u.event_id in details else u.row for u in updates]
+        last = updates[-1]
+        if covers:
+            from scoreboard.live.publisher import render_cursor
+
+            parts.append(render_cursor(last.seq, covers=covers))
+        else:
+            parts.append(last.cursor)
+        return {"type": "websocket.send", "text": "".join(parts)}
 
     def _write(self, conn: Connection, frame: dict[str, Any]) -> bool:
         """Write a frame without blocking the hub: O(1), no task unless the socket is slow.
@@ -311,6 +370,7 @@ class Hub:
         full). So run it in place until its first suspension; only if it does suspend does
         a task finish it, and the socket is `busy` (later updates go to its outbox).
         """
+        conn.last_round = self.round
         coro = conn.send(frame)
         try:
             pending = coro.send(None)
@@ -419,13 +479,18 @@ class Hub:
         while True:
             await asyncio.sleep(settings.LIVE_HEARTBEAT_SECONDS)
             sent = 0
+            # Sockets written to since the last round got the cursor with that frame.
+            recent = self.round
             for conn in list(self.connections):
                 # A busy or held socket has frames in flight: a heartbeat would race them.
                 if conn.busy or conn.held or conn.closing or conn.outbox:
                     continue
+                if conn.last_round == recent:
+                    continue
                 text = json.dumps({"type": "heartbeat", "seq": self.latest_for(conn.topics)})
                 if self._write(conn, {"type": "websocket.send", "text": text}):
                     sent += 1
+            self.round = recent + 1  # writes from now on count for the next round
             metrics.FRAMES_OUT.labels(kind="heartbeat").inc(sent)
 
 

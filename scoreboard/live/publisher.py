@@ -60,9 +60,16 @@ def redis_client() -> redis.Redis:
     return redis.Redis(connection_pool=_pool)
 
 
-def render_cursor(seq: int) -> str:
-    """`#live-cursor` out-of-band element carrying the highest sequence in a frame."""
-    return render_to_string(CURSOR_TEMPLATE, {"seq": seq}).strip()
+def render_cursor(seq: int, *, covers: dict[int, int] | None = None) -> str:
+    """`#live-cursor` out-of-band element carrying the highest sequence in a frame.
+
+    `covers` (event id -> oldest version): the frame's fragment of that event supersedes
+    every version from that one on (coalesced by the hub), so a jump is not a loss.
+    """
+    context: dict[str, Any] = {"seq": seq}
+    if covers:
+        context["covers"] = ",".join(f"{event}:{version}" for event, version in covers.items())
+    return render_to_string(CURSOR_TEMPLATE, context).strip()
 
 
 def _epoch(value: Any) -> float | None:
@@ -98,7 +105,7 @@ def build_message(change: Change) -> dict[str, Any] | None:
         "seq": change.pk,
         "event_id": event.pk,
         # The fragments show the event as it is now (possibly later than this change).
-        "version": max(event.version, change.version),
+        "version": max(fragments.version, event.version, change.version),
         "kind": change.kind,
         "topics": topics_for_event(event, payload.get("data")),
         "row": fragments.row,

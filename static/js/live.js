@@ -127,10 +127,25 @@
    * Filter one frame (or a healing response). `trusted`: the HTML is the current state
    * fetched over HTTP (or a replay), so any newer version applies without gap checks.
    */
+  function coversOf (tpl) {
+    // `data-covers="<event>:<version>,..."` on the cursor: the hub coalesced versions
+    // from <version> on into this frame's (full-state) fragment of <event>: not a loss.
+    var covers = {}
+    var el = tpl.content.querySelector('#live-cursor[data-covers]')
+    if (!el) return covers
+    el.getAttribute('data-covers').split(',').forEach(function (pair) {
+      var parts = pair.split(':')
+      var v = parseInt(parts[1], 10)
+      if (parts[0] && !isNaN(v)) covers[parts[0]] = v
+    })
+    return covers
+  }
+
   function filterFrame (html, trusted) {
     var tpl = document.createElement('template')
     tpl.innerHTML = html
     var seen = {}
+    var covers = coversOf(tpl)
     var children = Array.prototype.slice.call(tpl.content.children)
     for (var i = 0; i < children.length; i++) {
       var el = children[i]
@@ -150,7 +165,8 @@
       }
       var have = Math.max(versionOf(current) || 0, seen[el.id] || 0)
       if (version <= have) { el.remove(); continue } // duplicate or stale
-      if (version > have + 1 && !trusted && !replaying) {
+      var covered = covers[eventId] !== undefined && covers[eventId] <= have + 1
+      if (version > have + 1 && !trusted && !replaying && !covered) {
         el.remove() // a message was lost: fetch this event's current fragment
         heal(eventId, el.id.indexOf('event-row-') === 0 ? 'row' : 'detail')
         continue

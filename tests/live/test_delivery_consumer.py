@@ -224,6 +224,23 @@ def test_it_rejects_a_foreign_origin(live_football_event: Event) -> None:
     run(scenario)
 
 
+def test_it_serves_the_live_socket_outside_the_session_stack(live_football_event: Event) -> None:
+    from channels.sessions import InstanceSessionWrapper
+
+    async def scenario() -> None:
+        comm = communicator(f"event.{live_football_event.pk}")
+        assert (await comm.connect())[0]
+        (conn,) = get_hub().connections
+        # Frames go straight to the server's send: no session check per delivery.
+        assert not isinstance(getattr(conn.send, "__self__", None), InstanceSessionWrapper)
+        await comm.disconnect()
+        # The origin is still checked on that route.
+        foreign = communicator(f"event.{live_football_event.pk}", origin=b"https://evil.example")
+        assert not (await foreign.connect())[0]
+
+    run(scenario)
+
+
 def test_it_coalesces_a_burst_into_one_frame(live_football_event: Event, settings: Any) -> None:
     settings.LIVE_COALESCE_MS = 400  # wide, so the burst surely lands in one window
     event = live_football_event
@@ -240,6 +257,8 @@ def test_it_coalesces_a_burst_into_one_frame(live_football_event: Event, setting
         # One event: only its newest state, with the highest cursor.
         assert 'data-version="5"' in merged and 'data-version="4"' not in merged
         assert cursor_of(merged) == await db(latest_seq)
+        # ...and says it covers version 4 too, so the page does not take it for a loss.
+        assert f'data-covers="{event.pk}:4"' in merged
         assert await nothing_more(comm, 0.5)
         await comm.disconnect()
 
