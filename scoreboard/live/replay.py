@@ -1,13 +1,23 @@
 """Resume on (re)connect: what a socket missed since its cursor (DESIGN.md §7).
 
 Within LIVE_REPLAY_WINDOW changes: the current fragments of each event of the socket's
-topics that changed since, rendered once per event, in one frame with the new cursor.
-Beyond it (or a cursor from the future, e.g. after a database reset): resync, and the
-page refetches its live region over HTTP.
+topics that changed since, in one frame with the new cursor. Beyond it (or a cursor from
+the future, e.g. after a database reset): resync, and the page refetches its live region
+over HTTP.
+
+After a server restart every viewer reconnects at once with (nearly) the same cursor, so
+replay must not render per socket (docs/PERFORMANCE.md, reconnect storm). Only the set
+of changed events (ids and versions) comes from the database; their fragments come from
+the hub (the last fragments it fanned out) or from a short-lived per-process memo keyed
+by (event, version), so each event version renders at most once per process. Whole
+replays are memoised too, keyed by (topics, since, latest): identical sockets then cost
+one query each.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +26,9 @@ from django.db.models import Max
 from scoreboard.live.publisher import render_cursor
 from scoreboard.live.topics import LIVE, detail_event_ids, topics_for_event
 from scoreboard.models import Change, Event
+
+MEMO_SECONDS = 5.0  # a reconnect storm lasts seconds; state newer than `latest` is pushed live
+MEMO_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -26,10 +39,61 @@ class Replay:
     events: int = 0
 
 
+class _Memo:
+    """A small, thread-safe, time-bounded memo (cleared whole when full)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: dict[object, tuple[float, object]] = {}
+
+    def get(self, key: object) -> object | None:
+        found = self.items.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: object, value: object) -> None:
+        with self.lock:
+            if len(self.items) >= MEMO_SIZE:
+                self.items.clear()
+            self.items[key] = (time.monotonic() + MEMO_SECONDS, value)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_renders = _Memo()  # (event id, version) -> (row, detail)
+_replays = _Memo()  # (topics, since, latest) -> Replay
+
+
+def forget() -> None:
+    """Drop the memos (tests that rebuild the database)."""
+    _renders.clear()
+    _replays.clear()
+
+
+def _fragments(event_id: int, version: int) -> tuple[str, str]:
+    """(row, detail) of `event_id` at `version` or newer, rendered at most once."""
+    from scoreboard.live import fragments
+    from scoreboard.live.hub import get_hub
+
+    # The hub keeps what it last fanned out (written on its loop; a dict read is atomic).
+    pushed = get_hub().fragments.get(event_id)
+    if pushed is not None and pushed[0] >= version:
+        return pushed[1], pushed[2]
+    found = _renders.get((event_id, version))
+    if found is None:
+        rendered = fragments.render_fragments(event_id)
+        found = (rendered.row, rendered.detail)
+        _renders.put((event_id, version), found)
+        if rendered.version != version:
+            _renders.put((event_id, rendered.version), found)
+    return found  # type: ignore[return-value]
+
+
 def replay_since(*, topics: list[str] | tuple[str, ...], since: int) -> Replay:
     """What a socket subscribed to `topics` missed after sequence `since`."""
-    from scoreboard.live.fragments import render_fragments
-
     # Change ids become visible in order (advisory lock in services.changelog), so
     # nothing at or below `latest` can still appear: `latest` is a safe new cursor.
     latest = Change.objects.aggregate(seq=Max("id"))["seq"] or 0
@@ -37,6 +101,16 @@ def replay_since(*, topics: list[str] | tuple[str, ...], since: int) -> Replay:
         return Replay(resync=True, seq=latest)
     if since == latest:
         return Replay(resync=False, seq=latest)
+    key = (tuple(topics), since, latest)
+    memo = _replays.get(key)
+    if memo is not None:
+        return memo  # type: ignore[return-value]
+    replay = _replay(topics=topics, since=since, latest=latest)
+    _replays.put(key, replay)
+    return replay
+
+
+def _replay(*, topics: list[str] | tuple[str, ...], since: int, latest: int) -> Replay:
     missed = Change.objects.filter(id__gt=since, id__lte=latest, event__isnull=False)
     changed_ids = set(missed.values_list("event_id", flat=True))
     # Events that left (or entered) "live" in the gap also concern the `live` topic.
@@ -52,11 +126,11 @@ def replay_since(*, topics: list[str] | tuple[str, ...], since: int) -> Replay:
             event_topics.add(LIVE)
         if not event_topics & wanted:
             continue
-        fragments = render_fragments(event.pk)
+        row, detail = _fragments(event.pk, event.version)
         replayed += 1
         if event.pk in details:
-            parts.append(fragments.detail)
-        parts.append(fragments.row)
+            parts.append(detail)
+        parts.append(row)
     if not parts:
         return Replay(resync=False, seq=latest)
     parts.append(render_cursor(latest))

@@ -85,3 +85,13 @@ def make_live_event() -> Callable[..., Event]:
 def live_football_event(make_live_event: Callable[..., Event]) -> Event:
     """Arsenal v Chelsea, kicked off and live in the first half (version 2)."""
     return make_live_event()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_replay_memo() -> Iterator[None]:
+    """Replays memoise renders for a few seconds: no test sees another's."""
+    from scoreboard.live import replay
+
+    replay.forget()
+    yield
+    replay.forget()
