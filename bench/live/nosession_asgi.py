@@ -1,7 +1,6 @@
-"""Variant for measurement only: the project's live consumer without the session/auth
-middleware around it (origin still checked). The live socket serves public pages and
-never reads the session, yet channels' session wrapper runs on every `send` (checks
-`session.modified` through a LazyObject): this app measures what that costs per delivery.
+"""Variant for measurement only: every socket route without the session/auth middleware
+(origin still checked). Since liveapp/asgi.py mounts `/ws/live/` outside the auth stack
+itself, this is the same as the shipped app for the live socket; it stays to compare.
 
     uvicorn bench.live.nosession_asgi:application --ws-per-message-deflate false
 """
@@ -18,11 +17,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from liveapp.routing import websocket_urlpatterns  # noqa: E402
+from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": AllowedHostsOriginValidator(
+            URLRouter([*public_websocket_urlpatterns, *websocket_urlpatterns])
+        ),
     }
 )
