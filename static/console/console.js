@@ -237,11 +237,39 @@
   }
 
   // -------------------------------------------------------------------- keyboard
+  // A shortcut pressed while an action is being saved waits for its answer, so it is
+  // based on the version that action produced (not refused as stale by our own edit).
+  let actionsInFlight = 0;
+  let pendingKeys = [];
+
   function clickKey(key) {
     const button = document.querySelector("#panel-controls [data-key='" + key + "'], #toast [data-key='" + key + "']");
-    if (button && !button.disabled) { button.click(); return true; }
-    return false;
+    if (!button) return false;
+    if (actionsInFlight > 0 || button.disabled) { pendingKeys.push(key); return true; }
+    button.click();
+    return true;
   }
+
+  function isAction(e) {
+    const cfg = e.detail.requestConfig;
+    return cfg && cfg.verb === "post" && /\/(act|undo)\//.test(cfg.path || "");
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (e) { if (isAction(e)) actionsInFlight += 1; });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    const elt = requester(e);
+    if (elt) elt.removeAttribute("data-answering");
+    const head = document.getElementById("panel-head");
+    if (deferredVersion && head && Number(head.dataset.version) < deferredVersion) {
+      deferredVersion = 0;
+      refreshPanel(head.dataset.event);
+    }
+    if (!isAction(e)) return;
+    actionsInFlight = Math.max(0, actionsInFlight - 1);
+    // Let the answer settle (new buttons, new version) before the next key.
+    setTimeout(function () {
+      if (actionsInFlight === 0 && pendingKeys.length) clickKey(pendingKeys.shift());
+    }, 30);
+  });
 
   document.addEventListener("keydown", function (e) {
     const t = e.target;
@@ -369,11 +397,38 @@
     return Number(incoming.dataset.version) <= Number(current.dataset.version);
   }
 
+  // A region holding the button or form of a request still in flight is not replaced
+  // by another response: the request's own answer would then swap into a detached
+  // tree (htmx resolves out-of-band targets from the requesting element's root) and be
+  // lost. The answer brings the region; anything newer is fetched once it lands.
+  let deferredVersion = 0;
+  function requester(e) {
+    const cfg = e.detail.requestConfig;
+    return cfg && cfg.elt && cfg.elt.setAttribute ? cfg.elt : null;
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    const elt = requester(e);
+    if (elt) elt.setAttribute("data-answering", "");
+  });
+
+  function holdsPendingRequest(region) {
+    if (!region || !region.classList) return false;
+    const mine = ".htmx-request:not([data-answering])";
+    return region.matches(mine) || region.querySelector(mine) !== null;
+  }
+
   // Keep an open correction form (and what was typed in it) across a timeline refresh.
   let openFix = null;
   document.body.addEventListener("htmx:oobBeforeSwap", function (e) {
     const incoming = fragmentRoot(e.detail.fragment);
     if (staleOrForeign(e.detail.target, incoming)) { e.detail.shouldSwap = false; return; }
+    if (holdsPendingRequest(e.detail.target)) {
+      e.detail.shouldSwap = false;
+      if (incoming && incoming.dataset && incoming.dataset.version) {
+        deferredVersion = Math.max(deferredVersion, Number(incoming.dataset.version));
+      }
+      return;
+    }
     if (e.detail.target.id === "panel-timeline") {
       const details = e.detail.target.querySelector("details.fix[open]");
       if (details) {
