@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from typing import Any
 
@@ -22,6 +23,9 @@ from .roles import role_of
 MAX_MESSAGE_BYTES = 256
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_MESSAGE = 4400
+CLOSE_RATE = 4429
+# Opening events is a human action: a burst beyond this is a misbehaving client.
+MAX_MESSAGES_PER_10S = 20
 
 
 class PresenceConsumer(AsyncWebsocketConsumer):
@@ -35,11 +39,17 @@ class PresenceConsumer(AsyncWebsocketConsumer):
         self.event_id: int | None = None
         self.last: dict[str, list[str]] | None = None
         self.store = PresenceStore()
+        self.recent: list[float] = []
         await self.accept()
         await self._refresh(force=True)
         self.loop = asyncio.create_task(self._keep_fresh())
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        now = time.monotonic()
+        self.recent = [t for t in self.recent if t > now - 10] + [now]
+        if len(self.recent) > MAX_MESSAGES_PER_10S:
+            await self.close(code=CLOSE_RATE)
+            return
         message = self._parse(text_data)
         if message is None:
             await self.close(code=CLOSE_BAD_MESSAGE)

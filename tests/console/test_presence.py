@@ -70,3 +70,18 @@ def test_it_closes_on_an_unknown_message(viewer: User) -> None:
         await comm.disconnect()
 
     async_to_sync(body)()
+
+
+def test_it_closes_a_socket_that_floods_it(editor: User) -> None:
+    async def body() -> None:
+        comm = _socket(editor)
+        assert (await comm.connect())[0]
+        await comm.receive_json_from()
+        for _ in range(21):
+            await comm.send_json_to({"type": "open", "event": 1})
+        while (output := await comm.receive_output(timeout=3))["type"] != "websocket.close":
+            pass
+        assert output["code"] == 4429
+        await comm.disconnect()
+
+    async_to_sync(body)()
