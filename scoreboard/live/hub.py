@@ -19,6 +19,11 @@ this hub (one per ASGI process and event loop) owns delivery:
 - slow viewers: a socket whose write is blocked (transport paused) gets an outbox that
   keeps only the newest state per event; past LIVE_SOCKET_BUFFER events it is closed
   with 4408 (the client reconnects and resyncs);
+- writes: through the ASGI send; on uvicorn's sans-I/O WebSocket protocol (its default
+  with `websockets` installed) a frame is serialised ONCE per message and its bytes are
+  written straight to each socket's transport while the socket is open and writable, as
+  `websockets.broadcast` does (minus its per-socket framing). Anything unusual (paused
+  transport, closing socket, negotiated extensions, another server) takes the ASGI send;
 - heartbeats every LIVE_HEARTBEAT_SECONDS: {"type": "heartbeat", "seq": N}, only to
   sockets nothing was written to since the previous round (a frame carries the cursor);
 - the last fragments of every event it fanned out, so a replay after a reconnect reuses
@@ -39,6 +44,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any
 
 from django.conf import settings
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from scoreboard.live import metrics
 from scoreboard.live.topics import detail_event_ids
@@ -81,6 +88,26 @@ class Update:
         self.frame_detail = {"type": "websocket.send", "text": self.detail + self.cursor}
 
 
+def wire_of(frame: dict[str, Any]) -> bytes:
+    """The WebSocket frame bytes of a text frame (server side: unmasked, no extensions),
+    computed once per frame dict and kept in it (every socket gets the same bytes)."""
+    wire = frame.get("wire")
+    if wire is None:
+        wire = Frame(Opcode.TEXT, frame["text"].encode()).serialize(mask=False, extensions=[])
+        frame["wire"] = wire
+    return wire
+
+
+def direct_protocol(send: Send) -> Any:
+    """uvicorn's sans-I/O WebSocket protocol behind an ASGI send, or None (any other
+    server, or a wrapped send): the hub may then write frame bytes to its transport."""
+    proto = getattr(send, "__self__", None)
+    if proto is None or type(proto).__name__ != "WebSocketsSansIOProtocol":
+        return None
+    needed = ("conn", "transport", "writable", "close_sent", "disconnected")
+    return proto if all(hasattr(proto, name) for name in needed) else None
+
+
 class Connection:
     """One socket as the hub sees it. Created and driven by the consumer."""
 
@@ -89,6 +116,7 @@ class Connection:
         "closing",
         "covers",
         "detail_ids",
+        "direct",
         "held",
         "last_round",
         "on_too_slow",
@@ -106,6 +134,7 @@ class Connection:
         on_too_slow: Callable[[], Awaitable[None]],
     ) -> None:
         self.send = send  # the ASGI send (consumer.base_send): bytes only, no hops
+        self.direct = direct_protocol(send)  # uvicorn sans-I/O: write bytes (see Hub._write)
         self.topics = tuple(topics)
         self.detail_ids = detail_event_ids(self.topics)
         self.on_too_slow = on_too_slow
@@ -371,6 +400,18 @@ class Hub:
         a task finish it, and the socket is `busy` (later updates go to its outbox).
         """
         conn.last_round = self.round
+        proto = conn.direct
+        if (
+            proto is not None
+            and proto.writable.is_set()
+            and not proto.close_sent
+            and not proto.disconnected
+            and proto.conn.state is State.OPEN
+            and not proto.conn.extensions
+        ):
+            # What the ASGI send would do, minus re-framing the same text per socket.
+            proto.transport.write(wire_of(frame))
+            return True
         coro = conn.send(frame)
         try:
             pending = coro.send(None)
