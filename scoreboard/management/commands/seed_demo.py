@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scoreboard import services
+from scoreboard.console.roles import setup_roles
 from scoreboard.demo import COMPETITIONS, SEED_ACTOR, SPORTS, CompetitionSpec, play_to
 from scoreboard.models import Change, Competition, Event, ProviderMapping, Sport, Team
 
@@ -36,6 +37,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, seed: int, no_admin: bool, **options: Any) -> None:
         created = self._seed(random.Random(seed))
+        # The console's "editor" and "viewer" groups, so staff can be given a role.
+        setup_roles()
         if not no_admin:
             self._ensure_admin()
         self.stdout.write(f"Demo data: {created} event(s) created.")
