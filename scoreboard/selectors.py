@@ -12,6 +12,7 @@ import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, transaction
@@ -27,7 +28,9 @@ from scoreboard.models import (
     IncidentKind,
     Side,
     Sport,
+    SportKind,
     Status,
+    Team,
 )
 
 logger = logging.getLogger(__name__)
@@ -127,21 +130,27 @@ def day_events(*, day: dt.date, tz: ZoneInfo) -> list[SportGroup]:
     return group_events(rows.order_by(*_BOARD_ORDER))
 
 
+TableKind = Literal["points", "wins"]
+
+
 @dataclass
 class StandingRow:
-    team_id: int
-    team: str
+    team: Team
     played: int = 0
     won: int = 0
     drawn: int = 0
     lost: int = 0
     scored: int = 0
     conceded: int = 0
-    points: int = 0
 
     @property
     def difference(self) -> int:
         return self.scored - self.conceded
+
+    @property
+    def points(self) -> int:
+        """Football's 3 a win, 1 a draw (shown in "points" tables only)."""
+        return 3 * self.won + self.drawn
 
 
 @dataclass
@@ -150,18 +159,21 @@ class CompetitionPage:
     live: list[Event]
     upcoming: list[Event]
     results: list[Event]
+    table_kind: TableKind
     standings: list[StandingRow]
-    football: bool
 
     @property
     def events(self) -> list[Event]:
         return [*self.live, *self.upcoming, *self.results]
 
 
-def standings(events: Iterable[Event], *, football: bool) -> list[StandingRow]:
-    """A table from finished results. Football: 3 points a win, 1 a draw; ordered by
-    points, goal difference, goals scored. Other sports: ordered by wins, then
-    points difference (their ties are settled in overtime or shoot-outs, see `winner`)."""
+def standings(events: Iterable[Event], *, sport_kind: str) -> tuple[TableKind, list[StandingRow]]:
+    """The table from the finished ones of `events` (with `home` and `away` loaded).
+
+    Football is a "points" table: 3 a win, 1 a draw, ordered by points, goal difference,
+    goals scored. Other sports are "wins" tables, ordered by wins then points difference:
+    their ties are settled in overtime or shoot-outs, and `winner` says who won.
+    """
     table: dict[int, StandingRow] = {}
     for event in events:
         if event.status != Status.FINISHED:
@@ -171,30 +183,30 @@ def standings(events: Iterable[Event], *, football: bool) -> list[StandingRow]:
             (event.away, event.away_score, event.home_score, Side.AWAY),
         )
         for team, scored, conceded, side in sides:
-            row = table.setdefault(team.pk, StandingRow(team_id=team.pk, team=team.name))
+            row = table.setdefault(team.pk, StandingRow(team=team))
             row.played += 1
             row.scored += scored
             row.conceded += conceded
             if event.winner == side:
                 row.won += 1
-                row.points += 3 if football else 2
             elif event.winner:
                 row.lost += 1
             else:
                 row.drawn += 1
-                row.points += 1
-    if football:
-        key = lambda r: (-r.points, -r.difference, -r.scored, r.team)  # noqa: E731
-    else:
-        key = lambda r: (-r.won, -r.difference, -r.scored, r.team)  # noqa: E731
-    return sorted(table.values(), key=key)
+    rows = list(table.values())
+    # Name, then id, last: equal records still come out in a stable order.
+    if sport_kind == SportKind.FOOTBALL:
+        rows.sort(key=lambda r: (-r.points, -r.difference, -r.scored, r.team.name, r.team.pk))
+        return "points", rows
+    rows.sort(key=lambda r: (-r.won, -r.difference, -r.scored, r.team.name, r.team.pk))
+    return "wins", rows
 
 
 def competition_page(*, slug: str) -> CompetitionPage:
     """A competition's events (live, upcoming, results) and its table: two queries."""
     competition = get_object_or_404(Competition.objects.select_related("sport"), slug=slug)
     rows = list(event_rows().filter(competition=competition).order_by("kickoff", "id"))
-    football = competition.sport.kind == "football"
+    table_kind, table = standings(rows, sport_kind=competition.sport.kind)
     return CompetitionPage(
         competition=competition,
         live=[e for e in rows if e.status in LIVE_STATUSES],
@@ -204,8 +216,8 @@ def competition_page(*, slug: str) -> CompetitionPage:
             key=lambda e: e.kickoff,
             reverse=True,
         ),
-        standings=standings(rows, football=football),
-        football=football,
+        table_kind=table_kind,
+        standings=table,
     )
 
 

@@ -240,31 +240,8 @@ class StandingsApi(PartnerAPIView):
         seq, changed_at = selectors.latest_change()
 
         def build() -> Response:
-            system, rows = selectors.standings(competition)
-            return Response(
-                s.StandingsOutput(
-                    {
-                        "competition": competition,
-                        "system": system,
-                        "rows": [
-                            {
-                                "position": i,
-                                "team": row.team,
-                                "played": row.played,
-                                "won": row.won,
-                                "drawn": row.drawn,
-                                "lost": row.lost,
-                                "scored": row.scored,
-                                "conceded": row.conceded,
-                                "difference": row.difference,
-                                "points": row.extra.get("points"),
-                                "win_pct": round(row.won / row.played, 3) if row.played else 0.0,
-                            }
-                            for i, row in enumerate(rows, start=1)
-                        ],
-                    }
-                ).data
-            )
+            kind, rows = selectors.standings(competition)
+            return Response(s.StandingsOutput(s.standings_data(competition, kind, rows)).data)
 
         return self.conditional(
             request, ("table", seq, reference_version()), changed_at, LIVE_CACHE_CONTROL, build

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import close_old_connections
 from django.db.models import Prefetch, Q, QuerySet
 
+from scoreboard import selectors as scoreboard_selectors
 from scoreboard.models import Change, Competition, Event, Incident, Sport, Status, Team
+from scoreboard.selectors import StandingRow, TableKind
 
 
 def sports() -> QuerySet[Sport]:
@@ -120,62 +120,9 @@ def wait_for_changes(after: int, limit: int, *, wait: float, interval: float) ->
         close_old_connections()
 
 
-@dataclass
-class Row:
-    team: Team
-    played: int = 0
-    won: int = 0
-    drawn: int = 0
-    lost: int = 0
-    scored: int = 0
-    conceded: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def difference(self) -> int:
-        return self.scored - self.conceded
-
-
-def standings(competition: Competition) -> tuple[str, list[Row]]:
-    """The table from finished events: football 3/1/0 then goal difference; others W/L.
-
-    Returns (system, rows) where system is "points" (football) or "wins".
-    """
-    finished = Event.objects.filter(competition=competition, status=Status.FINISHED).only(
-        "home_id", "away_id", "home_score", "away_score", "winner"
+def standings(competition: Competition) -> tuple[TableKind, list[StandingRow]]:
+    """The competition's table, computed as on its page (one query)."""
+    finished = Event.objects.filter(competition=competition, status=Status.FINISHED)
+    return scoreboard_selectors.standings(
+        finished.select_related("home", "away"), sport_kind=competition.sport.kind
     )
-    table: dict[int, Row] = {}
-    team_ids: set[int] = set()
-    results = list(finished)
-    for e in results:
-        team_ids.update((e.home_id, e.away_id))
-    teams_by_id = Team.objects.in_bulk(team_ids)
-    for e in results:
-        home = table.setdefault(e.home_id, Row(teams_by_id[e.home_id]))
-        away = table.setdefault(e.away_id, Row(teams_by_id[e.away_id]))
-        winner = e.winner or (
-            "home" if e.home_score > e.away_score else "away" if e.away_score > e.home_score else ""
-        )
-        for row, side, scored, conceded in (
-            (home, "home", e.home_score, e.away_score),
-            (away, "away", e.away_score, e.home_score),
-        ):
-            row.played += 1
-            row.scored += scored
-            row.conceded += conceded
-            if not winner:
-                row.drawn += 1
-            elif winner == side:
-                row.won += 1
-            else:
-                row.lost += 1
-    rows = list(table.values())
-    if competition.sport.kind == "football":
-        for row in rows:
-            row.extra["points"] = 3 * row.won + row.drawn
-        rows.sort(
-            key=lambda r: (-r.extra["points"], -r.difference, -r.scored, r.team.name, r.team.pk)
-        )
-        return "points", rows
-    rows.sort(key=lambda r: (-r.won, r.lost, -r.difference, r.team.name, r.team.pk))
-    return "wins", rows

@@ -6,7 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from scoreboard.models import Status
+from scoreboard.models import Competition, Status
+from scoreboard.selectors import StandingRow, TableKind
 
 from .models import Scope
 
@@ -164,6 +165,32 @@ class StandingsOutput(serializers.Serializer):
         help_text="points: 3 per win, 1 per draw, then goal difference; wins: W/L.",
     )
     rows = StandingRowOutput(many=True)
+
+
+def standings_data(
+    competition: Competition, kind: TableKind, rows: list[StandingRow]
+) -> dict[str, Any]:
+    """StandingsOutput's input: positions, the win ratio, and points in "points" tables only."""
+    return {
+        "competition": competition,
+        "system": kind,
+        "rows": [
+            {
+                "position": position,
+                "team": row.team,
+                "played": row.played,
+                "won": row.won,
+                "drawn": row.drawn,
+                "lost": row.lost,
+                "scored": row.scored,
+                "conceded": row.conceded,
+                "difference": row.difference,
+                "points": row.points if kind == "points" else None,
+                "win_pct": round(row.won / row.played, 3) if row.played else 0.0,
+            }
+            for position, row in enumerate(rows, start=1)
+        ],
+    }
 
 
 # ---- changes feed ---------------------------------------------------------------------------
