@@ -13,6 +13,8 @@ so the result renders identically (also under `white-space: pre-line`).
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -24,6 +26,30 @@ PARTIALS = "scoreboard/partials.html"
 INDENT = re.compile(r"[ \t]*\n[ \t]*")  # spaces/tabs around a line break (newlines stay)
 # Only these can show "feed delayed" (the feed health signal concerns events in play).
 IN_PLAY = frozenset({Status.LIVE, Status.BREAK})
+# The feed-health answer is shared for this long: "silent for FEED_SILENT_AFTER_SECONDS"
+# is coarse, while asking costs a savepoint and a query on every change at 10/s.
+FEED_HEALTH_SECONDS = 1.0
+
+_feed_health: tuple[float, frozenset[int]] = (0.0, frozenset())
+_feed_health_lock = threading.Lock()
+
+
+def feed_delayed_ids() -> frozenset[int]:
+    """`selectors.feed_delayed_event_ids()`, asked at most once per FEED_HEALTH_SECONDS."""
+    global _feed_health
+    expires, delayed = _feed_health
+    now = time.monotonic()
+    if now < expires:
+        return delayed
+    with _feed_health_lock:
+        if now >= _feed_health[0]:
+            _feed_health = (now + FEED_HEALTH_SECONDS, selectors.feed_delayed_event_ids())
+        return _feed_health[1]
+
+
+def forget_feed_health() -> None:
+    global _feed_health
+    _feed_health = (0.0, frozenset())
 
 
 @dataclass(frozen=True)
@@ -39,10 +65,8 @@ def _trim(html: str) -> str:
 
 def render_event_fragments(event: Event) -> Fragments:
     """Render from an event read by `selectors.event_detail` (annotated, timeline prefetched)."""
-    if event.status in IN_PLAY:
-        selectors.mark_feed_delayed([event])
-    else:
-        event.feed_delayed = False  # not in play: no feed-health query needed
+    # Not in play: never "delayed", no feed-health query needed.
+    event.feed_delayed = event.status in IN_PLAY and event.pk in feed_delayed_ids()
     context = {"event": event, "oob": True}
     return Fragments(
         row=_trim(render_to_string(f"{PARTIALS}#row", context)),

@@ -89,9 +89,10 @@ def live_football_event(make_live_event: Callable[..., Event]) -> Event:
 
 @pytest.fixture(autouse=True)
 def _fresh_replay_memo() -> Iterator[None]:
-    """Replays memoise renders for a few seconds: no test sees another's."""
-    from scoreboard.live import replay
+    """Replays memoise renders, fragments the feed health, for seconds: not across tests."""
+    from scoreboard.live import fragments, replay
 
     replay.forget()
+    fragments.forget_feed_health()
     yield
     replay.forget()
