@@ -103,3 +103,34 @@ def test_it_keeps_stale_and_duplicate_frames_out(page: Page, asgi_server: AsgiSe
 
     assert "event-row" not in kept
     expect(row.locator(".score.home")).to_have_text("1")
+
+
+def test_it_applies_a_coalesced_jump_without_healing(page: Page, asgi_server: AsgiServer) -> None:
+    # The hub merged versions v+1 and v+2 into one frame and says so on the cursor
+    # (data-covers): a full-state fragment, not a loss, so no viewer refetches.
+    world = build_world()
+    match = world.live("Arsenal", "Chelsea")
+    open_live(page, asgi_server, "/")
+    heals: list[str] = []
+    page.on("request", lambda r: heals.append(r.url) if "/fragment/" in r.url else None)
+    row = page.locator(f"#event-row-{match.pk}")
+    have = match.version
+    jumped = row.evaluate(
+        '(el, v) => el.outerHTML.replace(`data-version="${v}"`, `data-version="${v + 2}"`)',
+        have,
+    )
+    cursor = '<div id="live-cursor" hx-swap-oob="true" data-seq="999999" data-covers="{}"></div>'
+
+    covered = page.evaluate(
+        "html => window.scorelineLive.filterFrame(html, false)",
+        jumped + cursor.format(f"{match.pk}:{have + 1}"),
+    )
+    uncovered = page.evaluate(
+        "html => window.scorelineLive.filterFrame(html, false)",
+        jumped + cursor.format(f"{match.pk}:{have + 2}"),  # v+1 never reached the hub
+    )
+
+    assert f'id="event-row-{match.pk}"' in covered
+    assert f'id="event-row-{match.pk}"' not in uncovered
+    page.wait_for_timeout(300)
+    assert heals == [f"{asgi_server.url}/events/{match.pk}/fragment/?part=row"]
