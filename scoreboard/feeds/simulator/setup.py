@@ -7,11 +7,13 @@ is created through the service layer like any other.
 from __future__ import annotations
 
 import itertools
+import random
 
+from django.db.models import Q
 from django.utils import timezone
 
 from scoreboard import services
-from scoreboard.models import Competition, Event, ProviderMapping, Source, Sport, Team
+from scoreboard.models import Competition, Event, ProviderMapping, Source, Sport, Status, Team
 
 from ..models import CompetitionProvider, Provider
 
@@ -46,10 +48,12 @@ def create_match_event(
     sport = Sport.objects.filter(kind=sport_kind).first() or Sport.objects.create(
         slug=sport_kind.replace("_", "-"), name=SPORT_NAMES[sport_kind], kind=sport_kind
     )
-    competition = Competition.objects.filter(sport=sport).first() or Competition.objects.create(
+    competition = Competition.objects.filter(sport=sport).order_by(
+        "?"
+    ).first() or Competition.objects.create(
         sport=sport, slug=f"sim-{sport.slug}", name=f"Simulator {sport.name} League"
     )
-    teams = list(Team.objects.filter(sport=sport).order_by("?")[:2])
+    teams = _free_teams(sport, competition)
     while len(teams) < 2:
         team, _ = Team.objects.get_or_create(sport=sport, name=f"Sim {sport.name} {len(teams) + 1}")
         if team not in teams:
@@ -76,3 +80,21 @@ def create_match_event(
                 defaults={"priority": priorities[provider]},
             )
     return event
+
+
+def _free_teams(sport: Sport, competition: Competition) -> list[Team]:
+    """Two teams of the competition (else of the sport) that are not playing right now,
+    so the demo never shows one club in two matches at once."""
+    playing = Event.objects.filter(status__in=[Status.LIVE, Status.BREAK]).values_list(
+        "home_id", "away_id"
+    )
+    busy = {team_id for pair in playing for team_id in pair}
+    in_competition = Team.objects.filter(
+        Q(home_events__competition=competition) | Q(away_events__competition=competition)
+    )
+    for pool in (in_competition, Team.objects.filter(sport=sport)):
+        # A set of ids, then a sample: DISTINCT with ORDER BY random() can repeat a row.
+        free = sorted(set(pool.exclude(pk__in=busy).values_list("pk", flat=True)))
+        if len(free) >= 2:
+            return list(Team.objects.filter(pk__in=random.sample(free, 2)))
+    return list(Team.objects.filter(sport=sport).order_by("?")[:2])
