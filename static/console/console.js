@@ -245,7 +245,8 @@
   function clickKey(key) {
     const button = document.querySelector("#panel-controls [data-key='" + key + "'], #toast [data-key='" + key + "']");
     if (!button) return false;
-    if (actionsInFlight > 0 || button.disabled) { pendingKeys.push(key); return true; }
+    if (actionsInFlight > 0) { pendingKeys.push(key); return true; }
+    if (button.disabled) return true; // not allowed right now: swallow the key
     button.click();
     return true;
   }
@@ -254,7 +255,20 @@
     const cfg = e.detail.requestConfig;
     return cfg && cfg.verb === "post" && /\/(act|undo)\//.test(cfg.path || "");
   }
-  document.body.addEventListener("htmx:beforeRequest", function (e) { if (isAction(e)) actionsInFlight += 1; });
+  // Count actions in flight on the request itself: its `loadend` always fires (answer,
+  // error or abort), even when htmx's own events land on an element already swapped out.
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    if (!isAction(e)) return;
+    actionsInFlight += 1;
+    e.detail.xhr.addEventListener("loadend", function () {
+      actionsInFlight = Math.max(0, actionsInFlight - 1);
+      // Let the answer settle (new buttons, new version) before the next key.
+      setTimeout(flushPendingKeys, 30);
+    });
+  });
+  function flushPendingKeys() {
+    if (actionsInFlight === 0 && pendingKeys.length) clickKey(pendingKeys.shift());
+  }
   document.body.addEventListener("htmx:afterRequest", function (e) {
     const elt = requester(e);
     if (elt) elt.removeAttribute("data-answering");
@@ -263,12 +277,6 @@
       deferredVersion = 0;
       refreshPanel(head.dataset.event);
     }
-    if (!isAction(e)) return;
-    actionsInFlight = Math.max(0, actionsInFlight - 1);
-    // Let the answer settle (new buttons, new version) before the next key.
-    setTimeout(function () {
-      if (actionsInFlight === 0 && pendingKeys.length) clickKey(pendingKeys.shift());
-    }, 30);
   });
 
   document.addEventListener("keydown", function (e) {
