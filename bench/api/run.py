@@ -22,6 +22,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.database import ensure_database
+
 REPO = Path(__file__).resolve().parents[2]
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -33,6 +35,7 @@ def cpu_seconds(pid: int) -> float:
 
 def seed(database_url: str, redis_url: str) -> tuple[str, int]:
     """Demo world in the bench database and a key with a limit the run never reaches."""
+    ensure_database(database_url)
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DEBUG="1")
     os.environ["DJANGO_SETTINGS_MODULE"] = "liveapp.settings"
     import django

@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench.database import ensure_database
+
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bench-only-secret"
 
@@ -75,7 +77,7 @@ def main() -> None:
     }
     os.environ.update({k: v for k, v in env.items() if k != "PYTHONUNBUFFERED"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveapp.settings")
-    _ensure_database(args.database_url)
+    ensure_database(args.database_url)
     import django
 
     django.setup()
@@ -299,19 +301,6 @@ def _wait_http(url: str) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
-
-
-def _ensure_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":

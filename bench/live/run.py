@@ -35,8 +35,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from bench.database import ensure_database
 from bench.live.common import cpu_of, frame_seq, frame_versions, percentile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,18 +162,6 @@ def raise_fd_limit() -> int:
 
 
 # ---------------------------------------------------------------- setup
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def latest_seq(database_url: str) -> int:
