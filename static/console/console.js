@@ -247,6 +247,9 @@
     if (!button) return false;
     if (actionsInFlight > 0) { pendingKeys.push(key); return true; }
     if (button.disabled) return true; // not allowed right now: swallow the key
+    // A button swapped in a moment ago (the undo toast) may not be wired by htmx yet
+    // (it does that when the swap settles); process() is a no-op once it is.
+    htmx.process(button);
     button.click();
     return true;
   }
