@@ -74,7 +74,10 @@ class PartnerAPIView(APIView):
 
 
 class PartnerListView(PartnerAPIView, ListAPIView):
-    pass
+    def _page(self, queryset: Any) -> Response:
+        """One page of `queryset`, serialized with the view's `serializer_class`."""
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class EventCursor(CursorPagination):
@@ -162,10 +165,6 @@ class TeamListApi(PartnerListView):
             lambda: self._page(selectors.teams(**params)),
         )
 
-    def _page(self, queryset: Any) -> Response:
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.TeamOutput(page, many=True).data)
-
 
 # ---- events ---------------------------------------------------------------------------------
 @extend_schema(tags=["events"])
@@ -192,10 +191,6 @@ class EventListApi(PartnerListView):
             LIVE_CACHE_CONTROL,
             lambda: self._page(selectors.events(**params)),
         )
-
-    def _page(self, queryset: Any) -> Response:
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.EventOutput(page, many=True).data)
 
 
 @extend_schema(tags=["events"])
