@@ -208,7 +208,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 CELERY_TASK_ROUTES = {"scoreboard.feeds.tasks.*": {"queue": "ingest"}}
 # Redis redelivers a message whose worker died (no ack) after this many seconds. Ingest
 # tasks are idempotent, so a short timeout only costs a repeat (a no-op), never a double.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300)}
+# kombu looks for such messages every interval x throttle seconds (default 10 x 10): with
+# throttle 1 a dead worker's batch waits at most the timeout plus one interval.
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT)),
+    "unacked_restore_throttle": 1,
+}
 
 # Feed ingestion (scoreboard.feeds). Push secrets: "provider=secret,other=secret2".
 FEED_PUSH_SECRETS = dict(
@@ -234,6 +241,9 @@ LIVE_HEARTBEAT_SECONDS = env_float("LIVE_HEARTBEAT_SECONDS", 10.0)
 LIVE_CHANNEL = env_str(
     "LIVE_CHANNEL", f"scoreline:changes:{REDIS_URL.rsplit('/', 1)[-1] if REDIS_URL else 0}"
 )
+# Batched writes (ingestion) are published by the outbox publisher process
+# (`manage.py publish_live`), coalesced per event; 0: by the writer, after its commit.
+LIVE_OUTBOX_PUBLISHER = env_bool("LIVE_OUTBOX_PUBLISHER", True)
 FEED_SILENT_AFTER_SECONDS = env_int("FEED_SILENT_AFTER_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -20,7 +20,7 @@ import pstats
 import random
 import time
 
-from .run import _ensure_database
+from bench.database import ensure_database
 
 
 def main() -> None:
@@ -42,7 +42,7 @@ def main() -> None:
         }
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveapp.settings")
-    _ensure_database(args.database_url)
+    ensure_database(args.database_url)
     import django
 
     django.setup()

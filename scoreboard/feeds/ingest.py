@@ -6,12 +6,15 @@ writer is retried). Then, per event in upstream order, each message is either a 
 (no-op), older than what was applied (dropped, counted), covered by a higher-priority
 provider (skipped), or applied through the service layer. Its id is recorded under a
 unique constraint in the same transaction, so a redelivered batch applies nothing twice.
-A message the rules refuse is rolled back alone (savepoint) and quarantined: nothing
-behind it waits.
+The service calls run in one unit of work (services/batch.py): the rules are the
+services' own, but the batch's rows are written once at the end, a few statements per
+batch instead of several per message. A message the rules refuse is undone alone (in
+memory) and quarantined: nothing behind it waits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -24,13 +27,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from scoreboard import services
 from scoreboard.errors import DomainError
-from scoreboard.models import Event, Incident, IncidentKind, ProviderMapping, Source
+from scoreboard.models import Event, ProviderMapping, Source
 from scoreboard.services import Actor
+from scoreboard.services.batch import UnitOfWork, batched_writes
 
 from . import metrics
 from .adapters import adapter_for_name
@@ -52,48 +56,6 @@ logger = logging.getLogger(__name__)
 MAX_STEPS_PER_MESSAGE = 1500
 DEADLOCK_ATTEMPTS = 4
 CHUNK = 50  # messages per transaction
-PERIOD_KINDS = (IncidentKind.PERIOD_START, IncidentKind.PERIOD_END)
-
-
-@dataclass
-class NewIncidents:
-    """Incidents this transaction created, per event, in creation order.
-
-    `record_score` returns the event, not its incident: instead of one query per scoring
-    message for the new incident's id, the ids are read once per transaction. Every
-    incident of a locked event above `floor` (the highest incident id, read under the
-    locks before this transaction's first incident) was created by this transaction, in
-    id order, so the ids pair with the keys.
-    """
-
-    floor: int | None = None
-    keys: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    def before_create(self) -> None:
-        if self.floor is None:  # read lazily: batches that score nothing skip the query
-            self.floor = Incident.objects.aggregate(top=Max("pk"))["top"] or 0
-
-    def resolve(self, event_ids: list[int], states: dict[int, FeedEventState]) -> None:
-        pending = [e for e in event_ids if None in states[e].incidents.values()]
-        if not pending:
-            return
-        ids: dict[int, list[int]] = defaultdict(list)
-        for event_id, pk in (
-            Incident.objects.filter(event_id__in=pending, pk__gt=self.floor)
-            .exclude(kind__in=PERIOD_KINDS)
-            .order_by("pk")
-            .values_list("event_id", "pk")
-        ):
-            ids[event_id].append(pk)
-        for event_id in pending:
-            keys = self.keys[event_id]
-            if len(keys) != len(ids[event_id]):  # an invariant; never guess an id
-                raise RuntimeError(f"incident ids of event {event_id} do not pair up")
-            state = states[event_id]
-            paired = dict(zip(keys, ids[event_id], strict=True))
-            state.incidents = {
-                key: paired[key] if pk is None else pk for key, pk in state.incidents.items()
-            }
 
 
 _SERVICES = {
@@ -207,15 +169,20 @@ def _apply(
     if not by_event:
         return
 
+    with batched_writes() as uow:  # the service calls below write when the block ends
+        _apply_events(provider, by_event, received_at, result, uow)
+
+
+def _apply_events(
+    provider: str,
+    by_event: dict[int, list[tuple[FeedMessage, Any]]],
+    received_at: float,
+    result: BatchResult,
+    uow: UnitOfWork,
+) -> None:
     # Lock in a consistent order (event id), before anything else, to avoid deadlocks.
     event_ids = sorted(by_event)
-    events = {
-        event.pk: event
-        for event in Event.objects.select_for_update(of=("self",))
-        .select_related("competition__sport")
-        .filter(pk__in=event_ids)
-        .order_by("pk")
-    }
+    events = uow.lock_events(event_ids)
     states = {
         state.event_id: state
         for state in FeedEventState.objects.select_for_update()
@@ -231,7 +198,6 @@ def _apply(
             "message_id", flat=True
         )
     )
-    created = NewIncidents()
     locks: dict[int, dict[str, FieldLock]] = defaultdict(dict)
     for lock in FieldLock.objects.filter(event_id__in=event_ids):
         locks[lock.event_id][lock.field] = lock
@@ -267,9 +233,9 @@ def _apply(
                 outcome, changes = Outcome.SUPERSEDED, 0
                 mine["seq"] = message.seq
             else:
-                event, outcome, changes = _apply_message(
-                    event, state, message, raw, provider, actor, locks[event_id], skips,
-                    received_at, created,
+                outcome, changes = _apply_message(
+                    uow, event, state, message, raw, provider, actor, locks[event_id], skips,
+                    received_at,
                 )  # fmt: skip
                 if outcome != Outcome.REJECTED:
                     mine["seq"] = message.seq
@@ -289,7 +255,6 @@ def _apply(
                 )
             )
         state.last_message_at = timezone.now()
-    created.resolve([e for e in event_ids if e in events], states)
     ProcessedMessage.objects.bulk_create(rows)
     FeedEventState.objects.bulk_update(
         [states[event_id] for event_id in event_ids if event_id in events],
@@ -333,6 +298,7 @@ def _view(event: Event, state: FeedEventState) -> EventView:
 
 
 def _apply_message(
+    uow: UnitOfWork,
     event: Event,
     state: FeedEventState,
     message: FeedMessage,
@@ -342,68 +308,56 @@ def _apply_message(
     locks: dict[str, FieldLock],
     skips: Tally,
     received_at: float,
-    created: NewIncidents,
-) -> tuple[Event, str, int]:
+) -> tuple[str, int]:
     locked = frozenset(locks)
     before = (dict(state.incidents), state.tennis_points)
-    created_before = len(created.keys[event.pk])
+    mark = uow.checkpoint(event)
     changes = 0
     try:
-        with transaction.atomic():  # a savepoint: a refused message rolls back alone
+        # Nothing reaches the database before the batch's flush, except on SQLite, where
+        # incidents are inserted at once: there a savepoint rolls them back.
+        with contextlib.nullcontext() if uow.deferred else transaction.atomic():
             for field_name in locked_differences(_view(event, state), message, locked):
                 skips[(locks[field_name].pk, field_name)] += 1
             for _ in range(MAX_STEPS_PER_MESSAGE):
                 command = next_command(_view(event, state), message, locked)
                 if command is None:
                     break
-                event = _run(event, state, command, actor, created)
+                _run(uow, event, state, command, actor)
                 changes += 1
             else:
                 raise DomainError("the message did not converge")
     except DomainError as exc:
+        uow.rollback(mark)  # a refused message leaves no trace but its quarantine row
         state.incidents, state.tennis_points = before
-        del created.keys[event.pk][created_before:]  # rolled back with the savepoint
         quarantine(
             provider=provider,
             raw=raw,
             reason=f"refused: {exc}",
             received_at=received_at,
         )
-        fresh = Event.objects.select_related("competition__sport").get(pk=event.pk)
-        return fresh, Outcome.REJECTED, 0
-    return event, (Outcome.APPLIED if changes else Outcome.UNCHANGED), changes
+        return Outcome.REJECTED, 0
+    return (Outcome.APPLIED if changes else Outcome.UNCHANGED), changes
 
 
-def _run(
-    event: Event, state: FeedEventState, command: Any, actor: Actor, created: NewIncidents
-) -> Event:
+def _run(uow: UnitOfWork, event: Event, state: FeedEventState, command: Any, actor: Actor) -> None:
+    """One service call on the batch's in-memory event (the service locks nothing new)."""
     service = _SERVICES[command.service]
     if command.service == "remove_incident":
-        kwargs = command.kwargs
-        if kwargs["incident"] is None:  # scored earlier in this transaction: id not read yet
-            created.resolve([event.pk], {event.pk: state})
-            kwargs = {**kwargs, "incident": state.incidents[command.incident_key]}
-        service(actor=actor, **kwargs)
+        service(actor=actor, **command.kwargs)
         state.incidents = {k: v for k, v in state.incidents.items() if k != command.incident_key}
-        return _reload(event)
-    if command.incident_key and not command.tennis_point:
-        created.before_create()
-    if command.service == "add_incident":
+    elif command.service == "add_incident":
         incident = service(event=event.pk, actor=actor, **command.kwargs)
         state.incidents = {**state.incidents, command.incident_key: incident.pk}
-        created.keys[event.pk].append(command.incident_key)
-        return incident.event  # the row the service locked and updated
-    updated = service(event=event.pk, actor=actor, **command.kwargs)
-    if command.tennis_point:
+    elif command.tennis_point:
+        service(event=event.pk, actor=actor, **command.kwargs)
         state.tennis_points += 1
-    elif command.incident_key:
-        state.incidents = {**state.incidents, command.incident_key: None}  # id read later
-        created.keys[event.pk].append(command.incident_key)
-    return updated
-
-
-def _reload(event: Event) -> Event:
-    return Event.objects.select_related("competition__sport").get(pk=event.pk)
+    elif command.incident_key:  # a score: its incident is the change's
+        service(event=event.pk, actor=actor, **command.kwargs)
+        incident_id = uow.changes[-1].payload["data"]["incident"]["id"]
+        state.incidents = {**state.incidents, command.incident_key: incident_id}
+    else:
+        service(event=event.pk, actor=actor, **command.kwargs)
 
 
 def _after_commit(provider: str, received_at: float, upstream: list[float]) -> None:

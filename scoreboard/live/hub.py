@@ -64,6 +64,7 @@ class Update:
     """One change as the hub fans it out: fragments and frames prepared once."""
 
     __slots__ = (
+        "covers_from",
         "cursor",
         "detail",
         "event_id",
@@ -79,6 +80,8 @@ class Update:
         self.seq: int = message["seq"]
         self.event_id: int = message["event_id"]
         self.version: int = message["version"]
+        # The oldest version this update supersedes, when the publisher coalesced several.
+        self.covers_from: int = message.get("covers_from") or self.version
         self.row: str = message["row"]
         self.detail: str = message["detail"] + message["row"]
         self.cursor: str = message["cursor"]
@@ -317,7 +320,7 @@ class Hub:
             # frame will say so, or the browser would take the jump for a lost message.
             metrics.DROPPED.labels(reason="superseded").inc()
             if update.event_id not in conn.covers:
-                conn.covers[update.event_id] = older.version
+                conn.covers[update.event_id] = older.covers_from
         outbox[update.event_id] = update
         if len(outbox) > settings.LIVE_SOCKET_BUFFER:
             self._too_slow(conn)
@@ -366,6 +369,10 @@ class Hub:
         if len(updates) > 1:
             metrics.COALESCED.inc(len(updates) - 1)
             updates.sort(key=lambda u: u.seq)
+            # Updates the publisher already coalesced keep saying so in the merged cursor.
+            for u in updates:
+                if u.covers_from < u.version:
+                    covers[u.event_id] = min(covers.get(u.event_id, u.covers_from), u.covers_from)
         details = conn.detail_ids
         # Sockets of one page kind share the outbox content in a window: build once.
         key = (

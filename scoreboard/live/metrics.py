@@ -55,6 +55,9 @@ CLIENT_VIOLATIONS = Counter(
 )
 REPLAYS = Counter("scoreline_live_replays_total", "Resume requests on connect.", ["outcome"])
 RELAYED = Counter("scoreline_live_relayed_total", "Changes re-published by a relay.", ["relay"])
+OUTBOX_WAKEUPS = Counter(
+    "scoreline_live_outbox_wakeups_total", "Batches of changes the outbox publisher took."
+)
 REDIS_RECONNECTS = Counter(
     "scoreline_live_subscription_restarts_total", "Hub pub/sub subscription (re)starts."
 )

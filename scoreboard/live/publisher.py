@@ -1,8 +1,11 @@
 """Publishing committed changes to viewers: the ONE place that publishes (DESIGN.md §2, §4).
 
-`publish_change(change_id)` runs after commit (fast path) and from the relay (changes
-never confirmed published). It loads the change and its event once, renders the
-event's fragments ONCE, builds one message and hands it to one long-lived place:
+`publish_changes(ids)` runs after commit (fast path); `publish_pending(ids)` also serves
+the relay (changes never confirmed published) and the outbox publisher process
+(outbox.py: batches from ingestion). Per event it loads the event once, renders its
+fragments ONCE for all of that event's changes in hand (coalesced: the message's
+`covers_from` is the oldest version it supersedes), builds one message and hands it to
+one long-lived place:
 
 - distributed (REDIS_URL): one Redis PUBLISH on `settings.LIVE_CHANNEL` through a
   module-level connection pool; every ASGI process's hub holds one subscription and
@@ -15,7 +18,8 @@ Only then is `published_at` set, so a crash in between leaves the change for the
 (at-least-once; clients drop versions they already have).
 
 Message (JSON over Redis; a dict in embedded mode):
-    {"seq", "event_id", "version", "topics", "row", "detail", "cursor", "data",
+    {"seq", "event_id", "version", "covers_from", "topics", "row", "detail", "cursor",
+     "data",
      "ts": {"received", "committed", "published"}}   # ts: epoch seconds, received may be null
 """
 
@@ -35,6 +39,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from scoreboard import selectors
 from scoreboard.live import metrics
 from scoreboard.live.topics import topics_for_event
 from scoreboard.models import Change
@@ -93,28 +98,47 @@ def received_at(payload: dict[str, Any]) -> float | None:
 
 def build_message(change: Change) -> dict[str, Any] | None:
     """The message for one change, fragments rendered once; None for event-less changes."""
-    event = change.event
-    if event is None:
-        return None
-    from scoreboard.live.fragments import render_fragments
+    return build_group_message([change])
 
-    fragments = render_fragments(event.pk)
-    payload = change.payload or {}
-    snapshot = payload.get("event") or {}
+
+def build_group_message(changes: list[Change]) -> dict[str, Any] | None:
+    """One message for consecutive changes of one event (id order), rendered once.
+
+    The fragments show the event as it is now, which supersedes every version the group
+    carries: `covers` says so when there is more than one, so a browser that had the
+    version before the first does not take the jump for a lost message.
+    """
+    last = changes[-1]
+    if last.event_id is None:
+        return None
+    from scoreboard.live.fragments import render_event_fragments
+
+    event = selectors.event_detail(event_id=last.event_id)
+    fragments = render_event_fragments(event)
+    version = max(fragments.version, event.version, last.version)
+    first = min(change.version for change in changes)
+    covers = {event.pk: first} if first < version else None
+    topics: list[str] = []
+    for change in changes:  # `live` also for a change that took the event out of it
+        for topic in topics_for_event(event, (change.payload or {}).get("data")):
+            if topic not in topics:
+                topics.append(topic)
+    payload = last.payload or {}
+    received = [r for r in (received_at(c.payload or {}) for c in changes) if r is not None]
     return {
-        "seq": change.pk,
+        "seq": last.pk,
         "event_id": event.pk,
-        # The fragments show the event as it is now (possibly later than this change).
-        "version": max(fragments.version, event.version, change.version),
-        "kind": change.kind,
-        "topics": topics_for_event(event, payload.get("data")),
+        "version": version,
+        "covers_from": first,
+        "kind": last.kind,
+        "topics": topics,
         "row": fragments.row,
         "detail": fragments.detail,
-        "cursor": render_cursor(change.pk),
-        "data": {"kind": change.kind, "data": payload.get("data"), "event": snapshot},
-        "ts": {
-            "received": received_at(payload),
-            "committed": change.created_at.timestamp(),
+        "cursor": render_cursor(last.pk, covers=covers),
+        "data": {"kind": last.kind, "data": payload.get("data"), "event": payload.get("event")},
+        "ts": {  # the oldest change's: latency is counted for the longest wait
+            "received": min(received, default=None),
+            "committed": changes[0].created_at.timestamp(),
             "published": None,
         },
     }
@@ -122,18 +146,52 @@ def build_message(change: Change) -> dict[str, Any] | None:
 
 def publish_change(change_id: int) -> None:
     """Publish one committed change. Called on commit and by the relay."""
-    change = Change.objects.select_related("event__competition__sport").filter(pk=change_id).first()
-    if change is None or change.published_at is not None:
+    publish_pending([change_id])
+
+
+def publish_changes(change_ids: list[int], *, batched: bool = False) -> None:
+    """After commit: publish what one transaction appended.
+
+    A service call's change (a staff edit) is published here and now. A batch's
+    (ingestion, services/batch.py) go to the outbox publisher process in distributed
+    mode, which renders each event once for every batch that touched it meanwhile
+    (outbox.py), so rendering never limits how fast workers write.
+    """
+    if batched and settings.LIVE_OUTBOX_PUBLISHER and not settings.EMBEDDED:
+        from scoreboard.live.outbox import wake
+
+        wake(change_ids)
         return
-    message = build_message(change)
-    if message is not None and not _dropped_for_test(change_id):
-        message["ts"]["published"] = time.time()
-        if not send(message):
-            return  # nobody to hand it to in this process: leave it to the relay
-        _observe_publish(message)
-    Change.objects.filter(pk=change_id, published_at__isnull=True).update(
-        published_at=timezone.now()
-    )
+    publish_pending(change_ids)
+
+
+def publish_pending(change_ids: list[int]) -> int:
+    """Publish the changes among `change_ids` not yet published: one message per event
+    (its changes coalesced), in sequence order. Returns how many changes were published.
+
+    Only then is `published_at` set, so a crash in between leaves them to the relay.
+    """
+    groups: dict[int | None, list[Change]] = {}
+    for change in (
+        Change.objects.filter(pk__in=change_ids, published_at__isnull=True)
+        .defer("user")
+        .order_by("pk")
+    ):
+        groups.setdefault(change.event_id, []).append(change)
+    done = [change.pk for change in groups.pop(None, [])]  # nothing to show live
+    for group in sorted(groups.values(), key=lambda g: g[-1].pk):
+        message = build_group_message(group)
+        if message is not None and not _dropped_for_test(group[-1].pk):
+            message["ts"]["published"] = time.time()
+            if not send(message):
+                break  # nobody to hand it to in this process: leave the rest to the relay
+            _observe_publish(message)
+        done.extend(change.pk for change in group)
+    if done:
+        Change.objects.filter(pk__in=done, published_at__isnull=True).update(
+            published_at=timezone.now()
+        )
+    return len(done)
 
 
 def send(message: dict[str, Any]) -> bool:

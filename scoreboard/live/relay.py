@@ -13,7 +13,7 @@ import datetime as dt
 from django.utils import timezone
 
 from scoreboard.live import metrics
-from scoreboard.live.publisher import publish_change
+from scoreboard.live.publisher import publish_pending
 from scoreboard.models import Change
 
 BATCH = 500
@@ -32,10 +32,7 @@ def relay_pending(*, min_age_seconds: float = 1.0, relay: str = "celery") -> int
         .order_by("id")
         .values_list("id", flat=True)[:BATCH]
     )
-    published = 0
-    for change_id in ids:
-        publish_change(change_id)
-        published += 1
+    published = publish_pending(ids) if ids else 0  # coalesced per event
     if published:
         metrics.RELAYED.labels(relay=relay).inc(published)
     return published

@@ -1,8 +1,8 @@
 """Signal receivers: reference-data ETags, the 304 fast path's state, the webhook kick.
 
 Both hook into existing flows without touching the services: model signals of the
-reference models, and `post_save` of `Change` (inside the writer's transaction, so the
-kick is deferred to commit).
+reference models, and the change log's `changes_logged` (sent once per append, single
+or batched, inside the writer's transaction, so the kick is deferred to commit).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from scoreboard.models import Change, Competition, Sport, Team
+from scoreboard.services.changelog import changes_logged
 
 from . import fastpath
 from .conditional import bump_reference_version
@@ -36,10 +37,10 @@ for model in (Sport, Competition, Team):
     post_delete.connect(reference_changed, sender=model, dispatch_uid=f"refver-del-{model}")
 
 
-@receiver(post_save, sender=Change, dispatch_uid="partners-webhook-kick")
-def kick_webhook_relay(sender: type, instance: Change, created: bool, **kwargs: Any) -> None:
+@receiver(changes_logged, dispatch_uid="partners-webhook-kick")
+def kick_webhook_relay(sender: type, changes: list[Change], **kwargs: Any) -> None:
     # Embedded mode runs tasks inline: never post webhooks inside a staff member's save.
-    if not created or settings.CELERY_TASK_ALWAYS_EAGER:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return
     transaction.on_commit(_kick, robust=True)
 
@@ -52,18 +53,19 @@ def _kick() -> None:
         relay_webhooks.delay()
 
 
-@receiver(post_save, sender=Change, dispatch_uid="partners-latest-seq")
-def raise_latest_seq(sender: type, instance: Change, created: bool, **kwargs: Any) -> None:
+@receiver(changes_logged, dispatch_uid="partners-latest-seq")
+def raise_latest_seq(sender: type, changes: list[Change], **kwargs: Any) -> None:
     # Before commit on purpose: a value ahead of the visible log only sends a 304 down the
     # full path; a value behind it (raised after commit) could answer 304 over a change.
-    if not created or settings.EMBEDDED:
+    if settings.EMBEDDED:
         return
     from .auth import _redis
 
+    last = changes[-1]
     try:
-        fastpath.raise_latest(_redis(), instance.pk, instance.created_at.timestamp())
+        fastpath.raise_latest(_redis(), last.pk, last.created_at.timestamp())
     except Exception:  # Redis down: the fast path falls back; the key expires anyway
-        logger.warning("partners: could not raise the latest sequence to %s", instance.pk)
+        logger.warning("partners: could not raise the latest sequence to %s", last.pk)
 
 
 def key_changed(sender: type, instance: ApiKey, **kwargs: Any) -> None:

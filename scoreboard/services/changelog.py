@@ -9,11 +9,16 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from scoreboard.models import Change, Event, Source
 
 logger = logging.getLogger(__name__)
+
+# Sent inside the writer's transaction with the appended rows (ids assigned), once per
+# append: receivers see a batch as one call, not one per row.
+changes_logged = Signal()
 
 # Arbitrary constant naming the PostgreSQL advisory lock that orders change-log appends.
 CHANGE_LOG_LOCK = 7_300_501
@@ -56,8 +61,35 @@ def event_snapshot(event: Event) -> dict[str, Any]:
     }
 
 
+def new_change(*, event: Event | None, kind: str, data: dict[str, Any], actor: Actor) -> Change:
+    """An unsaved change row: the event's snapshot is taken now, as the change is made."""
+    payload = {"kind": kind, "data": data}
+    if event is not None:
+        payload["event"] = event_snapshot(event)
+    if actor.received_at is not None:
+        payload["received_at"] = actor.received_at
+    return Change(
+        event=event,
+        kind=kind,
+        version=event.version if event is not None else 0,
+        payload=payload,
+        source=actor.source,
+        source_detail=actor.detail[:60],
+        user=actor.user if actor.user is not None and actor.user.is_authenticated else None,
+        created_at=timezone.now(),
+    )
+
+
 def append_change(*, event: Event | None, kind: str, data: dict[str, Any], actor: Actor) -> Change:
-    """Append one change in the caller's transaction; publish it once that commits.
+    """Append one change in the caller's transaction; publish it once that commits."""
+    return append_changes([new_change(event=event, kind=kind, data=data, actor=actor)])[0]
+
+
+def append_changes(changes: list[Change], *, batched: bool = False) -> list[Change]:
+    """Append changes (one INSERT) in the caller's transaction; publish after commit.
+
+    `batched` (a unit of work's flush): publishing goes through the outbox publisher
+    where there is one (publisher.publish_changes).
 
     The advisory lock is held until commit, so sequence values become visible in the
     order they were taken: a reader of "after N" can never step past a value that may
@@ -69,27 +101,18 @@ def append_change(*, event: Event | None, kind: str, data: dict[str, Any], actor
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
-    payload = {"kind": kind, "data": data}
-    if event is not None:
-        payload["event"] = event_snapshot(event)
-    if actor.received_at is not None:
-        payload["received_at"] = actor.received_at
-    change = Change.objects.create(
-        event=event,
-        kind=kind,
-        version=event.version if event is not None else 0,
-        payload=payload,
-        source=actor.source,
-        source_detail=actor.detail[:60],
-        user=actor.user if actor.user is not None and actor.user.is_authenticated else None,
-        created_at=timezone.now(),
-    )
+    if len(changes) == 1:
+        changes[0].save(force_insert=True)
+    else:
+        changes = Change.objects.bulk_create(changes)  # ids in order (RETURNING)
+    changes_logged.send(sender=Change, changes=changes)
+    ids = [change.pk for change in changes]
     # robust: a failed publish must not undo or fail the write; the relay re-publishes.
-    transaction.on_commit(partial(_publish, change.pk), robust=True)
-    return change
+    transaction.on_commit(partial(_publish, ids, batched), robust=True)
+    return changes
 
 
-def _publish(change_id: int) -> None:
-    from scoreboard.live.publisher import publish_change
+def _publish(change_ids: list[int], batched: bool) -> None:
+    from scoreboard.live.publisher import publish_changes
 
-    publish_change(change_id)
+    publish_changes(change_ids, batched=batched)

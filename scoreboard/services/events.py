@@ -28,17 +28,22 @@ from scoreboard.models import (
 from scoreboard.rules import SIDES, Score, rules_for
 from scoreboard.status import check_transition
 
-from .changelog import SYSTEM, Actor, append_change
+from . import batch
+from .changelog import SYSTEM, Actor, append_change, new_change
 
 
 def lock_event(event: Event | int, *, expected_version: int | None = None) -> Event:
     """Lock the event row for this transaction and check the editor's version."""
     pk = event.pk if isinstance(event, Event) else event
-    locked = (
-        Event.objects.select_for_update(of=("self",))
-        .select_related("competition__sport", "home", "away")
-        .get(pk=pk)
-    )
+    uow = batch.current()
+    if uow is not None:  # locked once for the whole batch
+        locked = uow.event(pk)
+    else:
+        locked = (
+            Event.objects.select_for_update(of=("self",))
+            .select_related("competition__sport", "home", "away")
+            .get(pk=pk)
+        )
     if expected_version is not None and expected_version != locked.version:
         raise StaleEdit(
             f"this event changed since you opened it (you had version {expected_version}, "
@@ -53,6 +58,9 @@ def commit_change(event: Event, *, kind: str, data: dict[str, Any], actor: Actor
     """Bump the version, save, and log the change: the last step of every event write."""
     event.version += 1
     event.updated_at = timezone.now()
+    uow = batch.current()
+    if uow is not None:  # written by the batch's flush
+        return uow.stage_change(event, new_change(event=event, kind=kind, data=data, actor=actor))
     event.save()
     return append_change(event=event, kind=kind, data=data, actor=actor)
 
@@ -107,7 +115,7 @@ def _start_clock(event: Event, now: dt.datetime, *, elapsed: int | None = None) 
     event.clock_anchor = now
 
 
-@transaction.atomic
+@transaction.atomic  # never batched
 def create_event(
     *,
     competition: Competition,
@@ -133,7 +141,7 @@ def create_event(
     return event
 
 
-@transaction.atomic
+@batch.write
 def update_event_details(
     *,
     event: Event | int,
@@ -170,7 +178,7 @@ def update_event_details(
     return event
 
 
-@transaction.atomic
+@batch.write
 def change_status(
     *,
     event: Event | int,
@@ -213,7 +221,7 @@ def change_status(
                 score_of(event).with_period_points(new_period, "home", 0).periods
             )
             _start_clock(event, now, elapsed=0)
-            Incident.objects.create(
+            batch.create_incident(
                 event=event,
                 kind=IncidentKind.PERIOD_START,
                 period=new_period,
@@ -231,7 +239,7 @@ def change_status(
             apply_score(event, rules.final_score(score))
             event.winner = rules.winner(score) or ""
         if event.status == Status.LIVE and status in (Status.BREAK, Status.FINISHED):
-            Incident.objects.create(
+            batch.create_incident(
                 event=event,
                 kind=IncidentKind.PERIOD_END,
                 period=event.period,
@@ -251,7 +259,7 @@ def change_status(
     return event
 
 
-@transaction.atomic
+@batch.write
 def set_clock(
     *,
     event: Event | int,
@@ -284,7 +292,7 @@ def set_clock(
     return event
 
 
-@transaction.atomic
+@batch.write
 def record_score(
     *,
     event: Event | int,
@@ -312,7 +320,7 @@ def record_score(
         incident_kind = kind if kind in SCORING_KINDS else IncidentKind.POINTS
         if event.sport_kind == "basketball":
             incident_kind = IncidentKind.POINTS
-        incident = Incident.objects.create(
+        incident = batch.create_incident(
             event=event,
             kind=incident_kind,
             period=event.period,
@@ -333,7 +341,7 @@ def record_score(
     return event
 
 
-@transaction.atomic
+@batch.write
 def set_score(
     *,
     event: Event | int,

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db import transaction
-
 from scoreboard.errors import InvalidChange
 from scoreboard.models import SCORING_KINDS, Event, Incident, IncidentKind, Side
 from scoreboard.rules import rules_for
 
+from . import batch
 from .changelog import SYSTEM, Actor
 from .events import (
     apply_score,
@@ -28,7 +27,7 @@ from .events import (
 _TIMELINE_ONLY = frozenset(IncidentKind) - SCORING_KINDS - {IncidentKind.POINTS}
 
 
-@transaction.atomic
+@batch.write
 def add_incident(
     *,
     event: Event | int,
@@ -49,7 +48,7 @@ def add_incident(
     event = lock_event(event, expected_version=expected_version)
     if not event.is_live and event.status != "finished":
         raise InvalidChange("incidents can only be added once an event has started")
-    incident = Incident.objects.create(
+    incident = batch.create_incident(
         event=event,
         kind=kind,
         period=event.period,
@@ -66,7 +65,7 @@ def add_incident(
     return incident
 
 
-@transaction.atomic
+@batch.write
 def correct_incident(
     *,
     incident: Incident | int,
@@ -81,11 +80,8 @@ def correct_incident(
     """Correct an incident's details (who, when). Its kind and side are not editable:
     remove it and add the right one, so the score and the timeline stay consistent."""
     pk = incident.pk if isinstance(incident, Incident) else incident
-    event = lock_event(
-        Incident.objects.values_list("event_id", flat=True).get(pk=pk),
-        expected_version=expected_version,
-    )
-    incident = Incident.objects.get(pk=pk)
+    event = lock_event(batch.get_incident(pk).event_id, expected_version=expected_version)
+    incident = batch.get_incident(pk)  # read again under the event's lock
     if incident.cancelled:
         raise InvalidChange("this incident was removed and cannot be corrected")
     if not reason.strip():
@@ -97,12 +93,14 @@ def correct_incident(
         "added_time": added_time,
         "detail": detail,
     }
-    for field, value in changes.items():
-        if value is not None:
-            setattr(incident, field, value)
-    if incident_data(incident) == before:
+    changes = {
+        field: value
+        for field, value in changes.items()
+        if value is not None and value != getattr(incident, field)
+    }
+    if not changes:
         raise InvalidChange("nothing to correct")
-    incident.save()
+    batch.update_incident(incident, **changes)
     commit_change(
         event,
         kind="incident_corrected",
@@ -112,7 +110,7 @@ def correct_incident(
     return incident
 
 
-@transaction.atomic
+@batch.write
 def remove_incident(
     *,
     incident: Incident | int,
@@ -122,11 +120,8 @@ def remove_incident(
 ) -> Incident:
     """Cancel an incident with a reason (e.g. a goal disallowed), taking back its points."""
     pk = incident.pk if isinstance(incident, Incident) else incident
-    event = lock_event(
-        Incident.objects.values_list("event_id", flat=True).get(pk=pk),
-        expected_version=expected_version,
-    )
-    incident = Incident.objects.get(pk=pk)
+    event = lock_event(batch.get_incident(pk).event_id, expected_version=expected_version)
+    incident = batch.get_incident(pk)  # read again under the event's lock
     if incident.cancelled:
         raise InvalidChange("this incident is already removed")
     if not reason.strip():
@@ -140,9 +135,7 @@ def remove_incident(
                 raise InvalidChange("removing this incident would make the score negative")
             score = replace(score, **{incident.side: total})
         apply_score(event, score)
-    incident.cancelled = True
-    incident.cancel_reason = reason
-    incident.save(update_fields=["cancelled", "cancel_reason"])
+    batch.update_incident(incident, cancelled=True, cancel_reason=reason)
     commit_change(
         event,
         kind="incident_removed",

@@ -37,13 +37,13 @@ def test_it_renders_once_per_change_whatever_the_number_of_viewers(
 ) -> None:
     event = live_football_event
     renders: list[int] = []
-    real_render = fragments_module.render_fragments
+    real_render = fragments_module.render_event_fragments
 
-    def counting_render(event_id: int) -> Any:
-        renders.append(event_id)
-        return real_render(event_id)
+    def counting_render(event: Event) -> Any:
+        renders.append(event.pk)
+        return real_render(event)
 
-    monkeypatch.setattr(fragments_module, "render_fragments", counting_render)
+    monkeypatch.setattr(fragments_module, "render_event_fragments", counting_render)
 
     async def scenario() -> None:
         viewers = [communicator(f"event.{event.pk}") for _ in range(4)]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,16 +63,26 @@ def test_it_leaves_fresh_changes_to_the_fast_path(
     assert Change.objects.filter(published_at__isnull=True).count() == 1
 
 
-def test_it_relays_in_id_order(live_football_event: Event, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_relays_in_id_order_one_message_per_event(
+    make_live_event: Callable[..., Event], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_live_event(), make_live_event(home="Spurs", away="Everton")
     monkeypatch.setattr(publisher, "send", lambda message: False)
-    for player in ("A", "B", "C"):
-        services.record_score(event=live_football_event, side="home", player=player)
-    order: list[int] = []
-    monkeypatch.setattr(publisher, "send", lambda message: order.append(message["seq"]) or True)
+    for event in (first, second, first):
+        services.record_score(event=event, side="home", player="A")
+    sent: list[dict] = []
+    monkeypatch.setattr(publisher, "send", lambda message: sent.append(message) or True)
     assert relay_unpublished() == 0  # under a second old: the fast path may still run
     time.sleep(1.1)
     assert relay_unpublished() == 3
-    assert order == sorted(order) and len(order) == 3
+    # Each event once, in the order of its latest change; the first event's message
+    # carries both of its goals and says it covers both versions.
+    assert [(m["event_id"], m["version"], m["covers_from"]) for m in sent] == [
+        (second.pk, 3, 3),
+        (first.pk, 4, 3),
+    ]
+    assert sent[0]["seq"] < sent[1]["seq"]
+    assert f'data-covers="{first.pk}:3"' in sent[1]["cursor"]
 
 
 def test_it_is_relayed_by_a_real_celery_beat_and_worker(
