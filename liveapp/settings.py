@@ -153,6 +153,13 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX", 20),
             "timeout": env_float("DB_POOL_TIMEOUT", 10.0),
         }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No statement may hang a process: ingest workers run Celery's solo pool (no
+        # hard time limit there), and a web request should not wait this long either.
+        timeout_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 30_000)
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={timeout_ms}"
+        )
 else:
     DATABASES = {
         "default": {
@@ -206,6 +213,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 # Feed ingestion has its own queue, so a burst of feed batches never delays other work.
 CELERY_TASK_ROUTES = {"scoreboard.feeds.tasks.*": {"queue": "ingest"}}
+# Pushed batches are split by match into this many queues, `ingest.0`...: run one worker
+# process per queue (Procfile) and a match's messages are applied in order, by one
+# process, with no lock waits between workers. 1: the single `ingest` queue.
+FEED_INGEST_PARTITIONS = env_int("FEED_INGEST_PARTITIONS", 1)
 # Redis redelivers a message whose worker died (no ack) after this many seconds. Ingest
 # tasks are idempotent, so a short timeout only costs a repeat (a no-op), never a double.
 # kombu looks for such messages every interval x throttle seconds (default 10 x 10): with
@@ -244,6 +255,8 @@ LIVE_CHANNEL = env_str(
 # Batched writes (ingestion) are published by the outbox publisher process
 # (`manage.py publish_live`), coalesced per event; 0: by the writer, after its commit.
 LIVE_OUTBOX_PUBLISHER = env_bool("LIVE_OUTBOX_PUBLISHER", True)
+# Its pause after each round, as a multiple of the round's time (1.0: at most ~half a core).
+LIVE_OUTBOX_YIELD = env_float("LIVE_OUTBOX_YIELD", 1.0)
 FEED_SILENT_AFTER_SECONDS = env_int("FEED_SILENT_AFTER_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,6 +8,7 @@ export DEBUG="${DEBUG:-1}"
 python manage.py migrate --no-input -v0
 python manage.py seed_demo
 if [[ -n "${REDIS_URL:-}" ]]; then
+    export FEED_INGEST_PARTITIONS="${FEED_INGEST_PARTITIONS:-2}"  # Procfile: ingest0, ingest1
     exec honcho start -f Procfile
 else
     exec honcho start -f Procfile.embedded

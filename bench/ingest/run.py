@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.database import ensure_database
@@ -38,6 +39,21 @@ def cpu_seconds_of_group(pgid: int) -> float:
     return total
 
 
+def cpu_seconds_of_postgres() -> float:
+    """CPU of every PostgreSQL process (the database's share of the work)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(" (", 1)[1].split(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -52,7 +68,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--pull-share", type=float, default=0.2)
     parser.add_argument("--batch", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--pool", default="solo", help="Celery pool of the ingest workers")
+    parser.add_argument("--senders", type=int, default=4, help="concurrent pushes (throughput)")
+    parser.add_argument(
+        "--partitions", type=int, default=2,
+        help="ingest queues, one worker process each (plus one for polls), as the Procfile",
+    )  # fmt: skip
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--redis-url", required=True)
     parser.add_argument("--port", type=int, default=8400)
@@ -72,6 +93,7 @@ def main() -> None:
         "CSRF_COOKIE_SECURE": "0",
         "FEED_PUSH_SECRETS": f"bench={SECRET}",
         "FEED_LATENCY_LOG_KEY": latency_key,
+        "FEED_INGEST_PARTITIONS": str(args.partitions),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -114,10 +136,11 @@ def main() -> None:
     pull_events = max(1, int(args.events * args.pull_share))
     per_event = max(1, args.messages // args.events)
     streams: dict[str, list[dict]] = {"bench": [], "benchpull": []}
+    bench_events = []
     for n in range(args.events):
         provider = "benchpull" if n < pull_events else "bench"
         match_id = f"bench-{stamp}-{n}"
-        live_event(provider, match_id)
+        bench_events.append(live_event(provider, match_id))
         incidents = []
         for k in range(per_event):
             incidents.append(
@@ -158,18 +181,38 @@ def main() -> None:
          "--port", str(args.port), "--lifespan", "off", "--no-access-log", "--log-level",
          "warning"], cwd=REPO, env=env, start_new_session=True,
     )  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "liveapp", "worker", "-Q", "ingest,celery",
-         "-c", str(args.concurrency), "-l", "warning", "--without-gossip", "--without-mingle",
-         "--without-heartbeat"], cwd=REPO, env=env, start_new_session=True,
-    )  # fmt: skip
+    queues = ["ingest,celery"]  # polls (the pull path) and everything else
+    if args.partitions > 1:
+        queues += [f"ingest.{k}" for k in range(args.partitions)]
+    quiet = ["-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    celery = [sys.executable, "-m", "celery", "-A", "liveapp", "worker", *quiet]
+    workers = [
+        subprocess.Popen(
+            [
+                *celery,
+                "-Q",
+                queue,
+                "-n",
+                f"bench{n}@%h",
+                "-c",
+                "1",
+                "-P",
+                "prefork" if n == 0 else args.pool,
+            ],
+            cwd=REPO,
+            env=env,
+            start_new_session=True,
+        )
+        for n, queue in enumerate(queues)
+    ]
     # The outbox publisher renders what the worker commits (as in the Procfile): its CPU
     # is counted as the server's.
     publisher = subprocess.Popen(
         [sys.executable, "manage.py", "publish_live"], cwd=REPO, env=env,
         stdout=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
-    servers = (web, worker, publisher)
+    servers = (web, *workers, publisher)
+    roles = ["web"] + ["worker"] * len(workers) + ["publisher"]
     stream = FaultyStream(Faults(), random.Random(2))
     feed = PullFeed(stream, args.pull_port)
     feed.start()
@@ -199,7 +242,8 @@ def main() -> None:
                 app.send_task("scoreboard.feeds.tasks.poll_provider", ("benchpull",))
                 stop.wait(0.05 if args.rate else 0.2)
 
-        server_cpu0 = sum(cpu_seconds_of_group(p.pid) for p in servers)
+        cpu0 = [cpu_seconds_of_group(p.pid) for p in servers]
+        pg_cpu0 = cpu_seconds_of_postgres()
         client_cpu0 = sum(os.times()[:2])
         start = time.perf_counter()
         threading.Thread(target=beat, daemon=True).start()
@@ -222,23 +266,44 @@ def main() -> None:
             for m in pull_msgs:
                 m["ts"] = time.time()
                 stream.put(m)
-            for i in range(0, len(push_msgs), args.batch):
-                push(push_msgs[i : i + args.batch])
+            # A provider pushes over a few connections at once, as fast as we answer.
+            batches = [push_msgs[i : i + args.batch] for i in range(0, len(push_msgs), args.batch)]
+            with ThreadPoolExecutor(args.senders) as senders:
+                list(senders.map(push, batches))
         sent_at = time.perf_counter()
-        applied = 0
+        # Every message is a snapshot: one that reaches a worker after a newer one of its
+        # match is dropped as stale (its basket arrives with the newer one). So a message
+        # counts as taken in when processed at all, and nothing is lost when every match
+        # ends with exactly the baskets and score of its last snapshot.
+        this_run = ProcessedMessage.objects.filter(
+            provider__in=["bench", "benchpull"], message_id__startswith=f"bench-{stamp}-"
+        )
+        processed = 0
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            applied = ProcessedMessage.objects.filter(
-                provider__in=["bench", "benchpull"],
-                message_id__startswith=f"bench-{stamp}-",  # this run only
-                outcome=Outcome.APPLIED,
-            ).count()
-            if applied >= expected:
+            processed = this_run.count()
+            if processed >= expected:
                 break
             time.sleep(0.05)
         seconds = time.perf_counter() - start
+        stale = this_run.filter(outcome=Outcome.STALE).count()
+        lost = 0
+        for event in bench_events:
+            event.refresh_from_db()
+            baskets = event.incidents.filter(kind="points", cancelled=False).count()
+            lost += max(0, per_event - baskets)
+            lost += int(event.home_score + event.away_score != 2 * per_event)
         stop.set()
-        server_cpu = sum(cpu_seconds_of_group(p.pid) for p in servers) - server_cpu0
+        cpu1 = [cpu_seconds_of_group(p.pid) for p in servers]
+        server_cpu = sum(cpu1) - sum(cpu0)
+        elapsed = time.perf_counter() - start
+        cpu_by_process = {
+            "postgres": round(100 * (cpu_seconds_of_postgres() - pg_cpu0) / elapsed, 1)
+        }
+        for role, before, after in zip(roles, cpu0, cpu1, strict=True):
+            cpu_by_process[role] = round(
+                cpu_by_process.get(role, 0.0) + 100 * (after - before) / elapsed, 1
+            )
         client_cpu = sum(os.times()[:2]) - client_cpu0
         # Viewers must see it too: every change of this run published (outbox publisher).
         unpublished = Change.objects.filter(published_at__isnull=True, source_detail__in=[
@@ -263,6 +328,7 @@ def main() -> None:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(proc.pid, signal.SIGKILL)
 
+    applied = processed
     per_s = applied / seconds
     base_per_s = expected / base_seconds
     result = {
@@ -273,7 +339,8 @@ def main() -> None:
         "send_seconds": round(sent_at - start, 2),
         "expected": expected,
         "delivered": applied,
-        "lost": expected - applied,
+        "lost": lost + expected - applied,
+        "stale": stale,
         "unpublished": unpublished_count,
         "publish_wait_s": publish_wait,
         "push_messages": len(streams["bench"]),
@@ -287,6 +354,7 @@ def main() -> None:
         "per_s": round(per_s, 1),
         "server_cpu_pct": round(100 * server_cpu / seconds, 1),
         "client_cpu_pct": round(100 * client_cpu / seconds, 1),
+        "cpu_pct_by_process": cpu_by_process,
         "baseline_p50_ms": round(percentile(base_lat, 0.5), 2),
         "baseline_p95_ms": round(percentile(base_lat, 0.95), 2),
         "baseline_p99_ms": round(percentile(base_lat, 0.99), 2),

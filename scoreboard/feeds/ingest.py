@@ -34,7 +34,7 @@ from scoreboard import services
 from scoreboard.errors import DomainError
 from scoreboard.models import Event, ProviderMapping, Source
 from scoreboard.services import Actor
-from scoreboard.services.batch import UnitOfWork, batched_writes
+from scoreboard.services.batch import UnitOfWork, batched_writes, update_rows
 
 from . import metrics
 from .adapters import adapter_for_name
@@ -256,7 +256,8 @@ def _apply_events(
             )
         state.last_message_at = timezone.now()
     ProcessedMessage.objects.bulk_create(rows)
-    FeedEventState.objects.bulk_update(
+    update_rows(
+        FeedEventState,
         [states[event_id] for event_id in event_ids if event_id in events],
         ["providers", "last_upstream_at", "last_message_at", "incidents", "tennis_points"],
     )

@@ -92,11 +92,16 @@ def _count(raw: dict[str, Any], name: str) -> int:
     return value
 
 
+# Enum `.values` builds a new list per call; a snapshot carries dozens of incidents.
+INCIDENT_KINDS = frozenset(IncidentKind.values)
+STATUSES = frozenset(Status.values)
+
+
 def _incident(raw: Any) -> IncidentSpec:
     if not isinstance(raw, dict):
         raise MalformedMessage("an incident is not an object")
     kind = _text(raw, "kind", 20)
-    if kind not in IncidentKind.values:
+    if kind not in INCIDENT_KINDS:
         raise MalformedMessage(f"unknown incident kind {kind!r}")
     side = _text(raw, "side", 4, required=False)
     if side not in ("", "home", "away"):
@@ -120,6 +125,26 @@ def _incident(raw: Any) -> IncidentSpec:
     )
 
 
+# Snapshots repeat every earlier incident of their match, so most incidents of a message
+# were validated before: an identical raw incident reuses its spec (a dict comparison
+# instead of a dozen checks). Bounded: cleared when full, it refills in one snapshot.
+_SEEN: dict[str, tuple[dict[str, Any], IncidentSpec]] = {}
+SEEN_MAX = 100_000
+
+
+def _known_incident(raw: Any) -> IncidentSpec:
+    key = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(key, str):
+        seen = _SEEN.get(key)
+        if seen is not None and seen[0] == raw:
+            return seen[1]
+    spec = _incident(raw)
+    if len(_SEEN) >= SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[spec.key] = (dict(raw), spec)
+    return spec
+
+
 def parse_message(raw: Any) -> FeedMessage:
     """Validate one raw message (already JSON-decoded) into a FeedMessage."""
     if not isinstance(raw, dict):
@@ -128,7 +153,7 @@ def parse_message(raw: Any) -> FeedMessage:
     if not math.isfinite(ts) or ts <= 0:
         raise MalformedMessage("field 'ts' must be a positive epoch time")
     status = _text(raw, "status", 12)
-    if status not in Status.values:
+    if status not in STATUSES:
         raise MalformedMessage(f"unknown status {status!r}")
     score = _field(raw, "score", dict)
     clock = raw.get("clock")
@@ -142,7 +167,7 @@ def parse_message(raw: Any) -> FeedMessage:
         not isinstance(points, str) or len(points) > MAX_POINTS or set(points) - {"H", "A"}
     ):
         raise MalformedMessage("field 'points' must be a string of H and A")
-    specs = tuple(_incident(item) for item in incidents)
+    specs = tuple(_known_incident(item) for item in incidents)
     if len({spec.key for spec in specs}) != len(specs):
         raise MalformedMessage("incident ids repeat")
     return FeedMessage(

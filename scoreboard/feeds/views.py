@@ -53,7 +53,7 @@ def push(request: HttpRequest, provider: str) -> JsonResponse:
         )
         return _refused(exc.status, exc.code, exc.message)
     if messages:
-        from .tasks import ingest_batch_task
+        from .tasks import enqueue
 
-        ingest_batch_task.apply_async((provider, messages, received_at))
+        enqueue(provider, messages, received_at)
     return JsonResponse({"accepted": len(messages)}, status=202)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import connection, transaction
+from django.db.models import Model
 
 from scoreboard.models import Change, Event, Incident
 
@@ -150,13 +151,47 @@ class UnitOfWork:
         if self.new_incidents:
             Incident.objects.bulk_create(self.new_incidents.values())
         if self.dirty_incidents:
-            Incident.objects.bulk_update(self.dirty_incidents.values(), INCIDENT_FIELDS)
+            update_rows(Incident, list(self.dirty_incidents.values()), INCIDENT_FIELDS)
         if self.dirty_events:
-            Event.objects.bulk_update(self.dirty_events.values(), EVENT_FIELDS)
+            update_rows(Event, list(self.dirty_events.values()), EVENT_FIELDS)
         changes = append_changes(self.changes, batched=True) if self.changes else []
         self.new_incidents, self.dirty_incidents = {}, {}
         self.dirty_events, self.changes, self._undo = {}, [], []
         return changes
+
+
+def update_rows(model: type[Model], rows: list[Model], fields: list[str]) -> None:
+    """UPDATE many rows, each with its own values, in one statement.
+
+    Django's `bulk_update` builds a CASE expression per field and row, which costs more
+    CPU than the rest of a batch together (~5 ms per 40 events); on PostgreSQL this
+    joins a VALUES list instead. `fields` are attnames (`home_id`, not `home`).
+    """
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields)
+        return
+    opts = model._meta
+    columns = [opts.pk, *(opts.get_field(name) for name in fields)]
+    names = [f.column for f in columns]
+    quote = connection.ops.quote_name
+    casts = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in columns)
+    params: list[Any] = []
+    for row in rows:
+        params.extend(f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns)
+    sql = (
+        "UPDATE {table} SET {sets} FROM (VALUES {values}) AS v({names}) WHERE {table}.{pk} = v.{pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.format(
+                table=quote(opts.db_table),
+                sets=", ".join(f"{quote(n)} = v.{quote(n)}" for n in names[1:]),
+                values=", ".join([f"({casts})"] * len(rows)),
+                names=", ".join(quote(n) for n in names),
+                pk=quote(names[0]),
+            ),
+            params,
+        )
 
 
 def _fields(row: Any, names: list[str]) -> dict[str, Any]:
