@@ -157,8 +157,9 @@ if DATABASE_URL:
         # No statement may hang a process: ingest workers run Celery's solo pool (no
         # hard time limit there), and a web request should not wait this long either.
         timeout_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 30_000)
+        # libpq's `options` overrides its PGOPTIONS variable: keep what that says too.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            f"-c statement_timeout={timeout_ms}"
+            f"-c statement_timeout={timeout_ms} {os.environ.get('PGOPTIONS', '')}".strip()
         )
 else:
     DATABASES = {
