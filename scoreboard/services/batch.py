@@ -195,7 +195,12 @@ def update_rows(model: type[Model], rows: list[Model], fields: list[str]) -> Non
 
 
 def _fields(row: Any, names: list[str]) -> dict[str, Any]:
-    return {name: copy.deepcopy(getattr(row, name)) for name in names}
+    # Only containers (JSON fields) can be changed in place; the rest are immutable.
+    values = {name: getattr(row, name) for name in names}
+    return {
+        name: copy.deepcopy(value) if isinstance(value, list | dict) else value
+        for name, value in values.items()
+    }
 
 
 def _restore(row: Any, fields: dict[str, Any]) -> None:
