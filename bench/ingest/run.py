@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--pull-share", type=float, default=0.2)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--pool", default="solo", help="Celery pool of the ingest workers")
-    parser.add_argument("--senders", type=int, default=4, help="concurrent pushes (throughput)")
+    parser.add_argument("--senders", type=int, default=1, help="concurrent pushes (throughput)")
     parser.add_argument(
         "--partitions", type=int, default=2,
         help="ingest queues, one worker process each (plus one for polls), as the Procfile",
