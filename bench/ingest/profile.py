@@ -137,7 +137,8 @@ def main() -> None:
     )
     print(f"{'wall ms (all)':28}{result['wall_ms_per_msg']:>16}")
     if args.top:
-        pstats.Stats(profile).sort_stats(os.environ.get("PROF_SORT", "cumulative")).print_stats(args.top)
+        order = os.environ.get("PROF_SORT", "cumulative")
+        pstats.Stats(profile).sort_stats(order).print_stats(args.top)
     print(json.dumps(result))
 
 
