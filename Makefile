@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-$(shell md5sum requirements.txt | cut -c1-12)
 # Test services: local defaults, overridable from the environment.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The tests' Celery broker: RabbitMQ acknowledges per message, so a SIGKILLed worker's
+# batches come back (the Redis transport can lose one popped but not yet recorded).
+TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
 .PHONY: run test lint bench-live bench-ingest bench-api
 
@@ -20,7 +23,8 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@export DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
-		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}; \
+		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
 	$(PY) scripts/check_services.py && $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -223,11 +223,15 @@ FEED_INGEST_PARTITIONS = env_int("FEED_INGEST_PARTITIONS", 1)
 # kombu looks for such messages every interval x throttle seconds (default 10 x 10): with
 # throttle 1 a dead worker's batch waits at most the timeout plus one interval.
 _VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": _VISIBILITY_TIMEOUT,
-    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT)),
-    "unacked_restore_throttle": 1,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "visibility_timeout": _VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT)),
+        "unacked_restore_throttle": 1,
+    }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {}
+)
 
 # Feed ingestion (scoreboard.feeds). Push secrets: "provider=secret,other=secret2".
 FEED_PUSH_SECRETS = dict(

@@ -1,6 +1,7 @@
 """Fail fast, in one line, when a service the test suite needs is down.
 
-Run by `make test` before pytest so an unreachable PostgreSQL or Redis gives one line
+Run by `make test` before pytest so an unreachable PostgreSQL, Redis or RabbitMQ (the
+Celery broker of the tests) gives one line
 saying how to start it, not a pile of tracebacks.
 """
 
@@ -14,6 +15,7 @@ from urllib.parse import urlparse
 START_HINTS = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+    "RabbitMQ": "rabbitmq-server -detached",
 }
 
 
@@ -31,6 +33,7 @@ def main() -> int:
     checks = [
         ("PostgreSQL", "DATABASE_URL", 5432),
         ("Redis", "REDIS_URL", 6379),
+        ("RabbitMQ", "CELERY_BROKER_URL", 5672),
     ]
     for name, variable, port in checks:
         url = os.environ.get(variable, "")

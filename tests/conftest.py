@@ -14,6 +14,7 @@ import pytest
 _START_HINTS = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+    "Celery broker": "rabbitmq-server -detached",
 }
 
 
@@ -32,6 +33,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     checks = [
         ("PostgreSQL", os.environ.get("DATABASE_URL", ""), 5432),
         ("Redis", os.environ.get("REDIS_URL", ""), 6379),
+        ("Celery broker", os.environ.get("CELERY_BROKER_URL", ""), 5672),
     ]
     for name, url, port in checks:
         if not url:
@@ -41,6 +43,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 f"{name} is not reachable at {url}; start it with: {_START_HINTS[name]}",
                 returncode=3,
             )
+    from tests.support.broker import purge_queues
+
+    purge_queues()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -25,6 +25,7 @@ from scoreboard.feeds.simulator.engine import SimMatch
 from scoreboard.feeds.simulator.setup import create_match_event, ensure_provider
 from scoreboard.models import Event, Incident
 from tests.support.asgi_server import REPO, server_database_url
+from tests.support.broker import purge_queues
 
 SECRET = "test-feed-secret"
 FEED_ENV = {"FEED_PUSH_SECRETS": f"sim={SECRET},bench={SECRET}"}
@@ -84,11 +85,14 @@ class CeleryWorker:
 
 @pytest.fixture
 def flushed_redis() -> Iterator[redis.Redis]:
-    """The test Redis database, empty: no queued task from an earlier run leaks in."""
+    """The test Redis database and the broker's queues, empty: no task of an earlier test
+    leaks in."""
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     client.flushdb()
+    purge_queues()
     yield client
     client.flushdb()
+    purge_queues()
 
 
 @pytest.fixture
