@@ -105,8 +105,9 @@ def build_group_message(changes: list[Change]) -> dict[str, Any] | None:
     """One message for consecutive changes of one event (id order), rendered once.
 
     The fragments show the event as it is now, which supersedes every version the group
-    carries: `covers` says so when there is more than one, so a browser that had the
-    version before the first does not take the jump for a lost message.
+    carries: `covers_from` (and the cursor's `data-covers`) say so when there is more than
+    one, so a browser that had the version before the first does not take the jump for a
+    lost message.
     """
     last = changes[-1]
     if last.event_id is None:
@@ -142,11 +143,6 @@ def build_group_message(changes: list[Change]) -> dict[str, Any] | None:
             "published": None,
         },
     }
-
-
-def publish_change(change_id: int) -> None:
-    """Publish one committed change. Called on commit and by the relay."""
-    publish_pending([change_id])
 
 
 def publish_changes(change_ids: list[int], *, batched: bool = False) -> None:
