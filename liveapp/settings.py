@@ -218,6 +218,11 @@ CELERY_TASK_ROUTES = {"scoreboard.feeds.tasks.*": {"queue": "ingest"}}
 # process per queue (Procfile) and a match's messages are applied in order, by one
 # process, with no lock waits between workers. 1: the single `ingest` queue.
 FEED_INGEST_PARTITIONS = env_int("FEED_INGEST_PARTITIONS", 1)
+# An ingest worker applies the pushed batches waiting for it together (celery-batches):
+# what arrived within the interval, or this many batches, whichever comes first. The
+# worker must prefetch at least that many (`--prefetch-multiplier`, Procfile).
+FEED_INGEST_FLUSH_EVERY = env_int("FEED_INGEST_FLUSH_EVERY", 64)
+FEED_INGEST_FLUSH_INTERVAL_MS = env_int("FEED_INGEST_FLUSH_INTERVAL_MS", 5)
 # Redis redelivers a message whose worker died (no ack) after this many seconds. Ingest
 # tasks are idempotent, so a short timeout only costs a repeat (a no-op), never a double.
 # kombu looks for such messages every interval x throttle seconds (default 10 x 10): with

@@ -198,6 +198,7 @@ def main() -> None:
                 "1",
                 "-P",
                 "prefork" if n == 0 else args.pool,
+                *([] if n == 0 else ["--prefetch-multiplier", "128"]),  # as the Procfile
             ],
             cwd=REPO,
             env=env,

@@ -21,9 +21,10 @@ import random
 import time
 from collections import Counter as Tally
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import OperationalError, transaction
@@ -55,7 +56,7 @@ logger = logging.getLogger(__name__)
 # points) is not converging: quarantine it rather than loop.
 MAX_STEPS_PER_MESSAGE = 1500
 DEADLOCK_ATTEMPTS = 4
-CHUNK = 50  # messages per transaction
+CHUNK = 200  # messages per transaction
 
 
 _SERVICES = {
@@ -99,26 +100,44 @@ def _is_deadlock(exc: OperationalError) -> bool:
     return getattr(cause, "sqlstate", None) in ("40P01", "40001")
 
 
+class Received(NamedTuple):
+    """A parsed message, its raw form (for the quarantine) and when we received it."""
+
+    message: FeedMessage
+    raw: Any
+    received_at: float
+
+
 def ingest_batch(*, provider: str, raw_messages: list[Any], received_at: float) -> BatchResult:
-    """Parse, then apply a batch in one transaction (retried on deadlock)."""
+    """Parse, then apply one received batch (see `ingest_batches`)."""
+    return ingest_batches(provider=provider, batches=[(raw_messages, received_at)])
+
+
+def ingest_batches(*, provider: str, batches: Sequence[tuple[Sequence[Any], float]]) -> BatchResult:
+    """Parse, then apply a provider's batches, each with its receipt time, together.
+
+    The worker hands over every batch waiting in its queue at once (tasks.py), so a
+    burst of one-message pushes costs one transaction, not one each.
+    """
     adapter = adapter_for_name(provider)
     result = BatchResult()
-    parsed: list[tuple[FeedMessage, Any]] = []
+    parsed: list[Received] = []
     seen: set[str] = set()
-    for raw in raw_messages:
-        try:
-            message = adapter.parse(raw)
-        except MalformedMessage as exc:
-            quarantine(
-                provider=provider, raw=raw, reason=f"malformed: {exc}", received_at=received_at
-            )
-            result.outcomes["malformed"] += 1
-            continue
-        if message.message_id in seen:
-            result.outcomes["duplicate"] += 1
-            continue
-        seen.add(message.message_id)
-        parsed.append((message, raw))
+    for raw_messages, received_at in batches:
+        for raw in raw_messages:
+            try:
+                message = adapter.parse(raw)
+            except MalformedMessage as exc:
+                quarantine(
+                    provider=provider, raw=raw, reason=f"malformed: {exc}", received_at=received_at
+                )
+                result.outcomes["malformed"] += 1
+                continue
+            if message.message_id in seen:
+                result.outcomes["duplicate"] += 1
+                continue
+            seen.add(message.message_id)
+            parsed.append(Received(message, raw, received_at))
     # Large batches commit in chunks: locks stay short, and a redelivery after a crash
     # finds the committed chunks already recorded.
     for start in range(0, len(parsed), CHUNK):
@@ -127,7 +146,7 @@ def ingest_batch(*, provider: str, raw_messages: list[Any], received_at: float) 
             partial = BatchResult()
             try:
                 with transaction.atomic():
-                    _apply(provider, chunk, received_at, partial)
+                    _apply(provider, chunk, partial)
                 break
             except OperationalError as exc:
                 if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS - 1:
@@ -141,42 +160,36 @@ def ingest_batch(*, provider: str, raw_messages: list[Any], received_at: float) 
     return result
 
 
-def _apply(
-    provider: str,
-    parsed: list[tuple[FeedMessage, Any]],
-    received_at: float,
-    result: BatchResult,
-) -> None:
-    matches = {message.match for message, _ in parsed}
+def _apply(provider: str, parsed: list[Received], result: BatchResult) -> None:
+    matches = {item.message.match for item in parsed}
     mapping = dict(
         ProviderMapping.objects.filter(
             provider=provider, kind=ProviderMapping.Kind.EVENT, provider_id__in=matches
         ).values_list("provider_id", "object_id")
     )
-    by_event: dict[int, list[tuple[FeedMessage, Any]]] = defaultdict(list)
-    for message, raw in parsed:
-        event_id = mapping.get(message.match)
+    by_event: dict[int, list[Received]] = defaultdict(list)
+    for item in parsed:
+        event_id = mapping.get(item.message.match)
         if event_id is None:
             quarantine(
                 provider=provider,
-                raw=raw,
-                reason=f"unknown match {message.match!r} (no event mapping)",
-                received_at=received_at,
+                raw=item.raw,
+                reason=f"unknown match {item.message.match!r} (no event mapping)",
+                received_at=item.received_at,
             )
             result.outcomes["unmapped"] += 1
             continue
-        by_event[event_id].append((message, raw))
+        by_event[event_id].append(item)
     if not by_event:
         return
 
     with batched_writes() as uow:  # the service calls below write when the block ends
-        _apply_events(provider, by_event, received_at, result, uow)
+        _apply_events(provider, by_event, result, uow)
 
 
 def _apply_events(
     provider: str,
-    by_event: dict[int, list[tuple[FeedMessage, Any]]],
-    received_at: float,
+    by_event: dict[int, list[Received]],
     result: BatchResult,
     uow: UnitOfWork,
 ) -> None:
@@ -192,7 +205,7 @@ def _apply_events(
     for event_id in event_ids:
         if event_id in events and event_id not in states:
             states[event_id] = FeedEventState.objects.create(event_id=event_id)
-    ids = [message.message_id for group in by_event.values() for message, _ in group]
+    ids = [item.message.message_id for group in by_event.values() for item in group]
     processed = set(
         ProcessedMessage.objects.filter(provider=provider, message_id__in=ids).values_list(
             "message_id", flat=True
@@ -205,9 +218,8 @@ def _apply_events(
 
     now = time.time()
     silent_after = settings.FEED_SILENT_AFTER_SECONDS
-    # The receipt time rides in the change payload: latency is measured from the feed.
-    actor = Actor(source=Source.FEED, detail=provider, received_at=received_at)
     rows: list[ProcessedMessage] = []
+    applied: list[tuple[float, float]] = []  # (received, upstream) of applied messages
     skips: Tally = Tally()
     for event_id in event_ids:
         event = events.get(event_id)
@@ -220,7 +232,9 @@ def _apply_events(
             for prio, name in priorities.get(event.competition_id, [])
             if prio > _priority_of(priorities.get(event.competition_id, []), provider)
         ]
-        for message, raw in sorted(by_event[event_id], key=lambda m: (m[0].seq, m[0].ts)):
+        for message, raw, received_at in sorted(
+            by_event[event_id], key=lambda item: (item.message.seq, item.message.ts)
+        ):
             if message.message_id in processed:
                 result.outcomes["duplicate"] += 1
                 continue
@@ -233,6 +247,9 @@ def _apply_events(
                 outcome, changes = Outcome.SUPERSEDED, 0
                 mine["seq"] = message.seq
             else:
+                # The receipt time rides in the change payload: latency is measured from
+                # the feed.
+                actor = Actor(source=Source.FEED, detail=provider, received_at=received_at)
                 outcome, changes = _apply_message(
                     uow, event, state, message, raw, provider, actor, locks[event_id], skips,
                     received_at,
@@ -240,6 +257,8 @@ def _apply_events(
                 if outcome != Outcome.REJECTED:
                     mine["seq"] = message.seq
                     state.last_upstream_at = max(state.last_upstream_at, message.ts)
+                if outcome == Outcome.APPLIED:
+                    applied.append((received_at, message.ts))
             result.outcomes[outcome] += 1
             result.changes += changes
             rows.append(
@@ -264,8 +283,7 @@ def _apply_events(
     for (lock_pk, field_name), count in skips.items():
         FieldLock.objects.filter(pk=lock_pk).update(skipped=F("skipped") + count)
         metrics.OVERRIDE_SKIPS.labels(provider, field_name).inc(count)
-    upstream = [(row.upstream_at.timestamp()) for row in rows if row.outcome == Outcome.APPLIED]
-    transaction.on_commit(lambda: _after_commit(provider, received_at, upstream))
+    transaction.on_commit(lambda: _after_commit(provider, applied))
 
 
 def _priorities(competition_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
@@ -361,15 +379,16 @@ def _run(uow: UnitOfWork, event: Event, state: FeedEventState, command: Any, act
         service(event=event.pk, actor=actor, **command.kwargs)
 
 
-def _after_commit(provider: str, received_at: float, upstream: list[float]) -> None:
+def _after_commit(provider: str, applied: list[tuple[float, float]]) -> None:
     now = time.time()
-    latency = now - received_at
-    for ts in upstream:
-        metrics.RECEIVE_TO_COMMIT.labels(provider).observe(latency)
-        metrics.UPSTREAM_LAG.labels(provider).observe(max(0.0, now - ts))
+    for received_at, upstream_at in applied:
+        metrics.RECEIVE_TO_COMMIT.labels(provider).observe(now - received_at)
+        metrics.UPSTREAM_LAG.labels(provider).observe(max(0.0, now - upstream_at))
     key = settings.FEED_LATENCY_LOG_KEY
-    if key and upstream:
+    if key and applied:
         # Benchmarks read receive-to-commit latencies from here (off unless configured).
         from .redis_client import client
 
-        client().rpush(key, *[f"{provider} {latency * 1000:.3f}"] * len(upstream))
+        client().rpush(
+            key, *[f"{provider} {(now - received) * 1000:.3f}" for received, _ in applied]
+        )

@@ -1,11 +1,12 @@
 """Celery tasks of feed ingestion, on their own `ingest` queue.
 
-Safety (see docs/ARCHITECTURE.md, "Ingestion"): acks late and reject on worker lost,
-so a batch whose worker dies is delivered again; that is safe because applying is
-idempotent (message ids under a unique constraint, in the same transaction). Transient
-errors (database or Redis unreachable) are retried a bounded number of times with
-exponential backoff and full jitter; after the last retry the batch is dead-lettered
-to the quarantine, where staff can retry it.
+Safety (see docs/ARCHITECTURE.md, "Ingestion"): pushed batches are acknowledged only
+after they are applied (acks late; celery-batches acknowledges a whole flush when it
+returns), so a batch whose worker dies is delivered again; that is safe because
+applying is idempotent (message ids under a unique constraint, in the same
+transaction). Transient errors (database or Redis unreachable) are retried a bounded
+number of times with exponential backoff and full jitter; after the last retry the
+batch is dead-lettered to the quarantine, where staff can retry it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import httpx
 import redis
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery_batches import Batches, SimpleRequest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -28,7 +30,7 @@ from django.utils import timezone
 
 from . import metrics
 from .adapters import adapter_for_name
-from .ingest import ingest_batch, quarantine
+from .ingest import ingest_batch, ingest_batches, quarantine
 from .models import Provider
 
 logger = logging.getLogger(__name__)
@@ -49,25 +51,68 @@ def backoff_seconds(retries: int) -> float:
     return random.uniform(0, min(settings.FEED_RETRY_BACKOFF_MAX, 0.5 * 2**retries))
 
 
+class IngestBatches(Batches):
+    """celery-batches, with the flush interval counted from the first request waiting.
+
+    Batches re-arms its timer from the start of the last flush: once a flush takes
+    longer than the interval, the timer is always due and every flush takes the one
+    request read since (the consumer reads one message per loop turn). Stopping the
+    timer after each flush lets the next request start it again, so the worker reads
+    what queued up during a flush for one interval, then applies it all together.
+    """
+
+    def _do_flush(self) -> None:
+        super()._do_flush()
+        if self._tref is not None and self._pending.qsize() == 0:
+            self._tref.cancel()
+            self._tref = None
+
+
 @shared_task(
-    bind=True,
+    base=IngestBatches,
     name="scoreboard.feeds.tasks.ingest_batch",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=None,  # bounded below by FEED_TASK_MAX_RETRIES, then dead-lettered
-    time_limit=30,
-    soft_time_limit=25,
+    acks_late=True,  # acknowledged once the whole flush has returned
+    flush_every=settings.FEED_INGEST_FLUSH_EVERY,
+    flush_interval=settings.FEED_INGEST_FLUSH_INTERVAL_MS / 1000,
 )
-def ingest_batch_task(self: Any, provider: str, messages: list[Any], received_at: float) -> dict:
-    try:
-        result = ingest_batch(provider=provider, raw_messages=messages, received_at=received_at)
-    except TRANSIENT as exc:
-        if self.request.retries >= settings.FEED_TASK_MAX_RETRIES:
-            dead_letter(provider, messages, received_at, f"{type(exc).__name__}: {exc}")
-            return {"dead_letter": len(messages)}
-        logger.warning("ingest of %s failed (%s); retrying", provider, exc)
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from exc
-    return dict(result.outcomes)
+def ingest_batch_task(requests: list[SimpleRequest]) -> None:
+    """Apply every pushed batch waiting in this worker's queue, in one go.
+
+    celery-batches hands over the batches that arrived within a flush interval (or
+    `flush_every` of them): a burst of small pushes costs one transaction, not one each.
+    Each request is called as before: `ingest_batch_task.apply_async((provider,
+    messages, received_at))`. A request that fails with a transient error is sent again
+    with a backoff, up to FEED_TASK_MAX_RETRIES, then dead-lettered; nothing is lost
+    (a batch task's exception would otherwise be logged and its requests acknowledged).
+    """
+    by_provider: dict[str, list[SimpleRequest]] = {}
+    for request in requests:
+        by_provider.setdefault(request.args[0], []).append(request)
+    for provider, group in by_provider.items():
+        try:
+            ingest_batches(provider=provider, batches=[tuple(r.args[1:3]) for r in group])
+        except TRANSIENT as exc:
+            for request in group:
+                _retry_or_dead_letter(request, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug: keep the batches for a human, go on with the rest
+            logger.exception("ingest of %s failed", provider)
+            for request in group:
+                dead_letter(*request.args[:3], f"{type(exc).__name__}: {exc}", retried=False)
+
+
+def _retry_or_dead_letter(request: SimpleRequest, reason: str) -> None:
+    provider, messages, received_at = request.args[:3]
+    retries = (request.request_dict or {}).get("retries") or 0
+    if retries >= settings.FEED_TASK_MAX_RETRIES:
+        dead_letter(provider, messages, received_at, reason)
+        return
+    logger.warning("ingest of %s failed (%s); retrying", provider, reason)
+    ingest_batch_task.apply_async(
+        request.args,
+        countdown=backoff_seconds(retries),
+        retries=retries + 1,
+        queue=(request.delivery_info or {}).get("routing_key") or ingest_queue(0),
+    )
 
 
 def partition_of(raw: Any) -> int:
@@ -96,10 +141,15 @@ def enqueue(provider: str, messages: list[Any], received_at: float) -> None:
         ingest_batch_task.apply_async((provider, part, received_at), queue=ingest_queue(partition))
 
 
-def dead_letter(provider: str, messages: list[Any], received_at: float, reason: str) -> None:
+def dead_letter(
+    provider: str, messages: list[Any], received_at: float, reason: str, retried: bool = True
+) -> None:
     """Give up on a batch without losing it: quarantine, else Redis, else the log."""
     metrics.DEAD_LETTERS.labels(provider).inc()
-    reason = f"dead letter after {settings.FEED_TASK_MAX_RETRIES} retries: {reason}"
+    if retried:
+        reason = f"dead letter after {settings.FEED_TASK_MAX_RETRIES} retries: {reason}"
+    else:
+        reason = f"dead letter: {reason}"
     try:
         for raw in messages:
             quarantine(provider=provider, raw=raw, reason=reason, received_at=received_at)

@@ -23,9 +23,10 @@ def _feed_settings(settings):
     settings.FEED_PUSH_SECRETS = {"sim": SECRET}
     settings.FEED_PUSH_MAX_BYTES = 50_000
     # The hand-off to Celery runs in-process here; the worker path has its own tests.
-    celery_app.conf.task_always_eager = True
+    # The key as Django settings name it: Celery reads the CELERY_-prefixed one first.
+    celery_app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
     yield
-    celery_app.conf.task_always_eager = False
+    celery_app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
 
 
 @pytest.fixture
