@@ -189,6 +189,11 @@ else:
 # Celery: on Redis when configured; otherwise tasks run in the caller (embedded mode).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# Share the (disabled) backend across threads: Django runs each request of a sync view
+# in a new thread, and Celery would otherwise load its backend anew (an entry-point scan,
+# ~2 ms) in every one that sends a task, such as each webhook push.
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_ALWAYS_EAGER = EMBEDDED
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
