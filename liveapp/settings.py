@@ -103,9 +103,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    # Partner API 304s before sessions/CSRF/auth/DRF (scoreboard/partners/fastpath.py).
+    # Partner API 304s before everything else, in the event loop (partners/fastpath.py).
     "scoreboard.partners.fastpath.ConditionalFastPath",
+    "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,7 +119,7 @@ MIDDLEWARE = [
 if not DEBUG:
     # Static files from the app server in production (after `collectstatic`); in
     # development runserver serves them.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "liveapp.urls"
 WSGI_APPLICATION = "liveapp.wsgi.application"

@@ -2,9 +2,8 @@
 
 Partners revalidate often (`If-None-Match` every few seconds), and PERF.md asks a 304 to
 cost no more than a bare Django view. The full DRF path pays a pooled DB connection, two
-queries, two Redis round trips and DRF dispatch; this middleware (placed right after
-SecurityMiddleware) answers the common case with ONE Redis round trip and no thread hop
-under ASGI:
+queries, two Redis round trips and DRF dispatch; this middleware (first in MIDDLEWARE, async
+only) answers the common case with ONE Redis round trip and no thread hop under ASGI:
 
 - the key: an in-process cache entry keyed by the token's sha256, filled by the full
   path's authentication (`remember_key`). Each entry carries the *key generation* read
@@ -35,7 +34,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -275,41 +274,19 @@ def _async_redis() -> Any:
 
 
 class ConditionalFastPath:
-    sync_capable = True
+    # Async only and first in MIDDLEWARE: a 304 is answered in the event loop, before the
+    # one thread hop into the sync chain below (liveapp/middleware.py).
+    sync_capable = False
     async_capable = True
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> Any:
-        if self.is_async:
-            return self.__acall__(request)
+    async def __call__(self, request: HttpRequest) -> Any:
         p = plan(request)
-        if p is not None:
-            from .auth import _redis
-
-            client = _redis()
-            if isinstance(p, str):
-                setattr(request, GENERATION, client.get(KEY_GENERATION) or b"0")
-            else:
-                pipe = client.pipeline(transaction=False)
-                commands(p, pipe)
-                generation, count, _, latest, refver = pipe.execute()
-                answer = admit(request, p, generation, count)
-                if answer is True:
-                    answer = validate(request, p, latest, refver)
-                if answer is True:
-                    seed_latest()
-                    answer = validate(request, p, *client.mget(LATEST_SEQ, _refver_key()))
-                if isinstance(answer, HttpResponse):
-                    return answer
-        return self.get_response(request)
-
-    async def __acall__(self, request: HttpRequest) -> Any:
-        p = plan(request)
+        if p is not None and settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            p = None  # SecurityMiddleware, below, redirects it to HTTPS
         if p is not None:
             client = _async_redis()
             if isinstance(p, str):
