@@ -50,13 +50,15 @@ bench-live: $(STAMP)
 BENCH_INGEST_MESSAGES ?= 2000
 BENCH_INGEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_bench_ingest
 BENCH_INGEST_REDIS_URL ?= redis://127.0.0.1:6379/4
+# The broker recommended for production (docs/OPERATIONS.md) and used by the tests.
+BENCH_INGEST_BROKER_URL ?= $(TEST_CELERY_BROKER_URL)
 BENCH_INGEST_ARGS ?=
 
 bench-ingest: $(STAMP)
 	$(PY) -m bench.ingest.run --messages $(BENCH_INGEST_MESSAGES) \
 		$(if $(filter command line environment,$(origin RATE)),--rate $(RATE)) \
 		--database-url $(BENCH_INGEST_DATABASE_URL) --redis-url $(BENCH_INGEST_REDIS_URL) \
-		$(BENCH_INGEST_ARGS)
+		--broker-url $(BENCH_INGEST_BROKER_URL) $(BENCH_INGEST_ARGS)
 
 # Partner API benchmark (bench/api/run.py, PERF.md): event list and changes feed with and
 # without If-None-Match vs a bare Django view serving the same JSON, concurrency 32, wrk

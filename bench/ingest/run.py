@@ -3,7 +3,8 @@ and the pull path into a real Celery worker, vs bare service calls in a loop.
 
 No RATE: throughput (as fast as the worker goes). RATE=200: paced, one message per push,
 receive-to-commit latency. Each message scores one basket: exactly one service call.
-Prints a table, then one JSON line. Uses its own database and Redis DB.
+Prints a table, then one JSON line. Uses its own database and Redis DB; the Celery
+broker is `--broker-url` (RabbitMQ under `make bench-ingest`), else that Redis DB.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--broker-url", help="Celery broker (default: the Redis URL)")
     parser.add_argument("--port", type=int, default=8400)
     parser.add_argument("--pull-port", type=int, default=8401)
     args = parser.parse_args()
@@ -85,6 +87,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
+        "CELERY_BROKER_URL": args.broker_url or args.redis_url,
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -118,6 +121,7 @@ def main() -> None:
 
     rds = redis_lib.Redis.from_url(args.redis_url)
     rds.flushdb()
+    _purge_queues(args.partitions)  # a broker's queues outlive a run (RabbitMQ)
     ensure_provider("bench", Provider.Kind.PUSH)
     ensure_provider(
         "benchpull", Provider.Kind.PULL, pull_url=f"http://127.0.0.1:{args.pull_port}/feed.json"
@@ -336,6 +340,7 @@ def main() -> None:
         "bench": "ingest",
         "mode": "paced" if args.rate else "throughput",
         "rate": args.rate or None,
+        "broker": (args.broker_url or args.redis_url).split(":", 1)[0],
         "seconds": round(seconds, 2),
         "send_seconds": round(sent_at - start, 2),
         "expected": expected,
@@ -374,6 +379,18 @@ def main() -> None:
     cpu = f"{result['server_cpu_pct']}/{result['client_cpu_pct']}"
     print(f"{'server / client cpu %':24}{cpu:>18}{result['baseline_cpu_pct']:>18}")
     print(json.dumps(result))
+
+
+def _purge_queues(partitions: int) -> None:
+    import contextlib
+
+    from liveapp.celery import app
+
+    with app.connection_for_write() as connection:
+        for name in ("celery", "ingest", *(f"ingest.{k}" for k in range(partitions))):
+            # A queue not declared yet has nothing to purge (and closes the channel).
+            with connection.channel() as channel, contextlib.suppress(*connection.channel_errors):
+                channel.queue_purge(name)
 
 
 def _wait_http(url: str) -> None:
