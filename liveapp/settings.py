@@ -274,6 +274,9 @@ LIVE_OUTBOX_PUBLISHER = env_bool("LIVE_OUTBOX_PUBLISHER", True)
 # Its pause after each round, as a multiple of the round's time (1.0: at most ~half a core).
 LIVE_OUTBOX_YIELD = env_float("LIVE_OUTBOX_YIELD", 1.0)
 FEED_SILENT_AFTER_SECONDS = env_int("FEED_SILENT_AFTER_SECONDS", 60)
+# Ingest workers read provider priorities per competition at most this often (a change
+# in admin takes effect within it). 0: every batch reads them.
+FEED_PRIORITY_CACHE_SECONDS = env_float("FEED_PRIORITY_CACHE_SECONDS", 5.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -286,12 +286,31 @@ def _apply_events(
     transaction.on_commit(lambda: _after_commit(provider, applied))
 
 
+# competition id -> ([(priority, provider)], read at): priorities change rarely (staff,
+# in admin) and each batch would otherwise read them again.
+_priority_cache: dict[int, tuple[list[tuple[int, str]], float]] = {}
+
+
 def _priorities(competition_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
-    table: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for competition_id, provider_id, priority in CompetitionProvider.objects.filter(
-        competition_id__in=competition_ids
-    ).values_list("competition_id", "provider_id", "priority"):
-        table[competition_id].append((priority, provider_id))
+    """Provider priorities per competition, read at most every FEED_PRIORITY_CACHE_SECONDS."""
+    now = time.monotonic()
+    ttl = settings.FEED_PRIORITY_CACHE_SECONDS
+    table = {
+        cid: _priority_cache[cid][0]
+        for cid in competition_ids
+        if cid in _priority_cache and now - _priority_cache[cid][1] < ttl
+    }
+    missing = competition_ids - table.keys()
+    if missing:
+        for cid in missing:
+            table[cid] = []
+        for competition_id, provider_id, priority in CompetitionProvider.objects.filter(
+            competition_id__in=missing
+        ).values_list("competition_id", "provider_id", "priority"):
+            table[competition_id].append((priority, provider_id))
+        if len(_priority_cache) > 10_000:  # bounded: competitions come and go
+            _priority_cache.clear()
+        _priority_cache.update({cid: (table[cid], now) for cid in missing})
     return table
 
 
