@@ -34,12 +34,22 @@ FEED_ENV = {"FEED_PUSH_SECRETS": f"sim={SECRET},bench={SECRET}"}
 class CeleryWorker:
     """A `celery -A liveapp worker` subprocess in its own process group."""
 
-    def __init__(self, *, database_url: str, env: dict[str, str] | None = None, beat: bool = False,
-                 concurrency: int = 2) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        env: dict[str, str] | None = None,
+        beat: bool = False,
+        concurrency: int = 2,
+        pool: str = "prefork",
+        prefetch: int = 1,
+    ) -> None:
         self.database_url = database_url
         self.extra_env = env or {}
         self.beat = beat
         self.concurrency = concurrency
+        self.pool = pool  # "solo" with a large prefetch: an ingest partition of the Procfile
+        self.prefetch = prefetch
         self.process: subprocess.Popen[bytes] | None = None
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives with the worker
             prefix="scoreline-worker-", suffix=".log", delete=False
@@ -52,7 +62,8 @@ class CeleryWorker:
         env.update(self.extra_env)
         command = [
             sys.executable, "-m", "celery", "-A", "liveapp", "worker", "-Q", "celery,ingest",
-            "-c", str(self.concurrency), "-l", "warning", "--without-gossip", "--without-mingle",
+            "-c", str(self.concurrency), "-P", self.pool, "--prefetch-multiplier",
+            str(self.prefetch), "-l", "warning", "--without-gossip", "--without-mingle",
             "--without-heartbeat",
         ]  # fmt: skip
         if self.beat:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 import pytest
 
 from scoreboard.feeds.ingest import ingest_batch
 from scoreboard.feeds.models import ProcessedMessage
 from scoreboard.feeds.tasks import ingest_batch_task
 from scoreboard.models import Change
+from tests.support.asgi_server import server_database_url
 
 from .conftest import final_state, new_match_event, simulated_messages, truth_state, wait_for
 
@@ -18,10 +20,24 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # The broker (RabbitMQ in the test suite) hands the killed worker's unacked batches to
 # the next worker as soon as its connection drops (tasks are idempotent).
-WORKER_ENV: dict[str, str] = {}
+# Two kinds of worker: the generic prefork one, and an ingest partition as the Procfile
+# runs it (solo pool, large prefetch), where one flush takes several batches and the
+# rest wait in the worker unacknowledged when the kill lands.
+WORKERS: dict[str, dict] = {
+    "prefork": {"concurrency": 1},
+    "partition": {
+        "concurrency": 1,
+        "pool": "solo",
+        "prefetch": 128,
+        "env": {"FEED_INGEST_FLUSH_EVERY": "2"},
+    },
+}
 
 
-def test_it_applies_every_message_exactly_once_across_a_killed_worker(worker_factory) -> None:
+@pytest.mark.parametrize("kind", WORKERS)
+def test_it_applies_every_message_exactly_once_across_a_killed_worker(
+    worker_factory, kind: str
+) -> None:
     matches = []
     for n, sport in enumerate(("football", "ice_hockey", "football")):
         match_id = f"kill-{sport}-{n}"
@@ -37,22 +53,30 @@ def test_it_applies_every_message_exactly_once_across_a_killed_worker(worker_fac
         reference[event.pk] = Change.objects.filter(event=twin).count()
 
     total = sum(len(messages) for _, messages, _ in matches)
-    worker = worker_factory(concurrency=1, env=WORKER_ENV)
-    for _, messages, _ in matches:
-        for start in range(0, len(messages), 4):
-            ingest_batch_task.apply_async(("sim", messages[start : start + 4], time.time()))
 
     def sim_processed() -> int:
         return ProcessedMessage.objects.filter(
             provider="sim", message_id__startswith="kill-"
         ).count()
 
-    wait_for(lambda: sim_processed() >= total // 4, timeout=60, interval=0.05, what="progress")
-    worker.kill()
-    killed_at = sim_processed()
+    with psycopg.connect(server_database_url()) as blocker:
+        if kind == "partition":
+            # The partition worker is fast: hold the last match's event, so its flushes
+            # wait (the first matches commit meanwhile) and the kill lands mid-run.
+            blocker.execute(
+                "SELECT id FROM scoreboard_event WHERE id = %s FOR UPDATE", [matches[-1][0].pk]
+            )
+        worker = worker_factory(**WORKERS[kind])
+        for _, messages, _ in matches:
+            for start in range(0, len(messages), 4):
+                ingest_batch_task.apply_async(("sim", messages[start : start + 4], time.time()))
+        wait_for(lambda: sim_processed() >= total // 4, timeout=60, interval=0.05, what="progress")
+        worker.kill()
+        killed_at = sim_processed()
+        blocker.rollback()
     assert killed_at < total, "the worker finished before it could be killed"
 
-    worker_factory(concurrency=1, env=WORKER_ENV)
+    worker_factory(**WORKERS[kind])
     wait_for(lambda: sim_processed() == total, timeout=90, interval=0.5, what="all messages")
     time.sleep(3)  # any redelivered batch would land now; it must change nothing
     assert sim_processed() == total
