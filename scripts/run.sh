@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-1}"
+python -m liveapp.database  # a DATABASE_URL naming a database not created yet: create it
 python manage.py migrate --no-input -v0
 python manage.py seed_demo
 if [[ -n "${REDIS_URL:-}" ]]; then

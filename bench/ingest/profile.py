@@ -20,7 +20,7 @@ import pstats
 import random
 import time
 
-from bench.database import ensure_database
+from liveapp.database import ensure_database
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.database import ensure_database
+from liveapp.database import ensure_database
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bench-only-secret"

@@ -36,8 +36,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.database import ensure_database
 from bench.live.common import cpu_of, frame_seq, frame_versions, percentile
+from liveapp.database import ensure_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
