@@ -69,6 +69,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--pull-share", type=float, default=0.2)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument(
+        "--poll-interval", type=float, default=0.0,
+        help="seconds between polls of the pull feed (default 0.05 paced, 0.2 throughput)",
+    )  # fmt: skip
     parser.add_argument("--pool", default="solo", help="Celery pool of the ingest workers")
     parser.add_argument("--senders", type=int, default=1, help="concurrent pushes (throughput)")
     parser.add_argument(
@@ -245,7 +249,7 @@ def main() -> None:
         def beat() -> None:  # what celery beat does, faster: poll the pull provider
             while not stop.is_set():
                 app.send_task("scoreboard.feeds.tasks.poll_provider", ("benchpull",))
-                stop.wait(0.05 if args.rate else 0.2)
+                stop.wait(args.poll_interval or (0.05 if args.rate else 0.2))
 
         cpu0 = [cpu_seconds_of_group(p.pid) for p in servers]
         pg_cpu0 = cpu_seconds_of_postgres()
@@ -340,6 +344,7 @@ def main() -> None:
         "bench": "ingest",
         "mode": "paced" if args.rate else "throughput",
         "rate": args.rate or None,
+        "poll_interval_s": args.poll_interval or (0.05 if args.rate else 0.2),
         "broker": (args.broker_url or args.redis_url).split(":", 1)[0],
         "seconds": round(seconds, 2),
         "send_seconds": round(sent_at - start, 2),
