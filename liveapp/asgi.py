@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels consumers."""
+"""ASGI entry point: HTTP through Django (the feed webhook excepted), WebSockets through
+Channels consumers."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.urls import re_path  # noqa: E402
+from django.urls import path, re_path  # noqa: E402
 
 from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
+from scoreboard.feeds.consumers import PushConsumer  # noqa: E402
 
 # The public live socket is mounted outside the session/auth stack: it never reads the
 # session, and under AuthMiddlewareStack every frame the hub writes would pass through
@@ -24,7 +26,14 @@ from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns 
 # still checked for every socket route.
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # The feed webhook is a Channels HTTP consumer (no Django handler per push);
+        # everything else is Django.
+        "http": URLRouter(
+            [
+                path("feeds/<slug:provider>/push", PushConsumer.as_asgi()),
+                re_path(r"", django_asgi_app),
+            ]
+        ),
         "websocket": AllowedHostsOriginValidator(
             URLRouter(
                 [

@@ -13,7 +13,6 @@ urlpatterns = [
     path("metrics", live_health.metrics, name="metrics"),
     path("readyz", live_health.readyz, name="readyz"),
     path("", include("scoreboard.urls")),
-    path("", include("scoreboard.feeds.urls")),
 ]
 
 # DEBUG under uvicorn/daphne (`make run`, test server processes): Django serves static
