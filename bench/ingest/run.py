@@ -125,7 +125,10 @@ def main() -> None:
 
     rds = redis_lib.Redis.from_url(args.redis_url)
     rds.flushdb()
-    _purge_queues(args.partitions)  # a broker's queues outlive a run (RabbitMQ)
+    from liveapp.celery import purge_queues
+
+    # A broker's queues outlive a run (RabbitMQ).
+    purge_queues(["celery", "ingest", *(f"ingest.{k}" for k in range(args.partitions))])
     ensure_provider("bench", Provider.Kind.PUSH)
     ensure_provider(
         "benchpull", Provider.Kind.PULL, pull_url=f"http://127.0.0.1:{args.pull_port}/feed.json"
@@ -384,18 +387,6 @@ def main() -> None:
     cpu = f"{result['server_cpu_pct']}/{result['client_cpu_pct']}"
     print(f"{'server / client cpu %':24}{cpu:>18}{result['baseline_cpu_pct']:>18}")
     print(json.dumps(result))
-
-
-def _purge_queues(partitions: int) -> None:
-    import contextlib
-
-    from liveapp.celery import app
-
-    with app.connection_for_write() as connection:
-        for name in ("celery", "ingest", *(f"ingest.{k}" for k in range(partitions))):
-            # A queue not declared yet has nothing to purge (and closes the channel).
-            with connection.channel() as channel, contextlib.suppress(*connection.channel_errors):
-                channel.queue_purge(name)
 
 
 def _wait_http(url: str) -> None:

@@ -69,17 +69,13 @@ def request(
     return Response(async_to_sync(communicator.get_response)())
 
 
-def post(body: bytes, **kwargs) -> Response:
-    return request(body, **kwargs)
-
-
 def assert_nothing_applied() -> None:
     assert ProcessedMessage.objects.count() == 0
     assert not Change.objects.exclude(kind="event_created").exists()
 
 
 def test_it_accepts_a_valid_signed_batch_with_202_and_applies_it(batch) -> None:
-    response = post(batch)
+    response = request(batch)
     assert response.status_code == 202
     assert response.json() == {"accepted": 3}
     assert ProcessedMessage.objects.count() == 3
@@ -87,14 +83,14 @@ def test_it_accepts_a_valid_signed_batch_with_202_and_applies_it(batch) -> None:
 
 
 def test_it_refuses_a_wrong_signature(batch) -> None:
-    response = post(batch, signature=sign("not-the-secret", str(int(time.time())), batch))
+    response = request(batch, signature=sign("not-the-secret", str(int(time.time())), batch))
     assert response.status_code == 401
     assert response.json()["error"] == "bad_signature"
     assert_nothing_applied()
 
 
 def test_it_refuses_a_stale_timestamp_even_if_signed(batch) -> None:
-    response = post(batch, timestamp=str(int(time.time()) - 3600))
+    response = request(batch, timestamp=str(int(time.time()) - 3600))
     assert response.status_code == 401
     assert response.json()["error"] == "stale_timestamp"
     assert_nothing_applied()
@@ -102,14 +98,14 @@ def test_it_refuses_a_stale_timestamp_even_if_signed(batch) -> None:
 
 def test_it_refuses_an_oversized_body() -> None:
     body = json.dumps({"messages": [], "padding": "x" * 60_000}).encode()
-    response = post(body)
+    response = request(body)
     assert response.status_code == 413
     assert response.json()["error"] == "too_large"
     assert_nothing_applied()
 
 
 def test_it_refuses_bad_json_and_keeps_it_in_quarantine() -> None:
-    response = post(b'{"messages": [')
+    response = request(b'{"messages": [')
     assert response.status_code == 400
     assert response.json()["error"] == "bad_json"
     assert "not valid JSON" in response.json()["message"]

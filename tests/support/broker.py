@@ -6,16 +6,10 @@ sent with no worker running (webhook kicks, for one) would otherwise pile up the
 
 from __future__ import annotations
 
-import contextlib
-
 QUEUES = ("celery", "ingest")
 
 
 def purge_queues() -> None:
-    from liveapp.celery import app
+    from liveapp.celery import purge_queues as purge
 
-    with app.connection_for_write() as connection:
-        for name in QUEUES:
-            # A queue not declared yet has nothing to purge (and closes the channel).
-            with connection.channel() as channel, contextlib.suppress(*connection.channel_errors):
-                channel.queue_purge(name)
+    purge(QUEUES)
