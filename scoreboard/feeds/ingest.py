@@ -1,15 +1,16 @@
 """Apply a batch of provider messages: idempotent, ordered, one short transaction.
 
-The batch's events are locked first, in id order (every ingest transaction locks in
-the same order, so two batches cannot deadlock on each other; a deadlock with another
-writer is retried). Then, per event in upstream order, each message is either a repeat
-(no-op), older than what was applied (dropped, counted), covered by a higher-priority
-provider (skipped), or applied through the service layer. Its id is recorded under a
-unique constraint in the same transaction, so a redelivered batch applies nothing twice.
+The batch's events are locked first, in id order, together with everything else it
+reads, in one round trip (reads.py). Every ingest transaction locks in the same order,
+so two batches cannot deadlock on each other; a deadlock with another writer is
+retried. Then, per event in upstream order, each message is either a repeat (no-op),
+older than what was applied (dropped, counted), covered by a higher-priority provider
+(skipped), or applied through the service layer. Its id is recorded under a unique
+constraint in the same transaction, so a redelivered batch applies nothing twice.
 The service calls run in one unit of work (services/batch.py): the rules are the
 services' own, but the batch's rows are written once at the end, a few statements per
-batch instead of several per message. A message the rules refuse is undone alone (in
-memory) and quarantined: nothing behind it waits.
+batch instead of several per message, sent together (`sql.pipelined()`). A message the
+rules refuse is undone alone (in memory) and quarantined: nothing behind it waits.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from django.utils import timezone
 
 from scoreboard import services
 from scoreboard.errors import DomainError
-from scoreboard.models import Event, ProviderMapping, Source
+from scoreboard.models import Event, Source
 from scoreboard.services import Actor
-from scoreboard.services.batch import UnitOfWork, batched_writes, update_rows
+from scoreboard.services.batch import UnitOfWork, batched_writes
+from scoreboard.sql import insert_rows, pipelined
 
 from . import metrics
 from .adapters import adapter_for_name
@@ -49,6 +51,7 @@ from .models import (
     QuarantinedMessage,
 )
 from .planner import EventView, locked_differences, next_command
+from .reads import BatchReads, read_batch
 
 logger = logging.getLogger(__name__)
 
@@ -161,16 +164,16 @@ def ingest_batches(*, provider: str, batches: Sequence[tuple[Sequence[Any], floa
 
 
 def _apply(provider: str, parsed: list[Received], result: BatchResult) -> None:
-    matches = {item.message.match for item in parsed}
-    mapping = dict(
-        ProviderMapping.objects.filter(
-            provider=provider, kind=ProviderMapping.Kind.EVENT, provider_id__in=matches
-        ).values_list("provider_id", "object_id")
+    reads = read_batch(
+        provider,
+        {item.message.match for item in parsed},
+        [item.message.message_id for item in parsed],
+        incident_ids=len(parsed),  # most messages bring at most one; more cost a round trip
     )
     by_event: dict[int, list[Received]] = defaultdict(list)
     for item in parsed:
-        event_id = mapping.get(item.message.match)
-        if event_id is None:
+        event = reads.events.get(item.message.match)
+        if event is None:
             quarantine(
                 provider=provider,
                 raw=item.raw,
@@ -179,42 +182,25 @@ def _apply(provider: str, parsed: list[Received], result: BatchResult) -> None:
             )
             result.outcomes["unmapped"] += 1
             continue
-        by_event[event_id].append(item)
+        by_event[event.pk].append(item)
     if not by_event:
         return
 
     with batched_writes() as uow:  # the service calls below write when the block ends
-        _apply_events(provider, by_event, result, uow)
+        uow.hold(reads.events.values(), reads.incident_ids)
+        _apply_events(provider, by_event, reads, result, uow)
 
 
 def _apply_events(
     provider: str,
     by_event: dict[int, list[Received]],
+    reads: BatchReads,
     result: BatchResult,
     uow: UnitOfWork,
 ) -> None:
-    # Lock in a consistent order (event id), before anything else, to avoid deadlocks.
     event_ids = sorted(by_event)
-    events = uow.lock_events(event_ids)
-    states = {
-        state.event_id: state
-        for state in FeedEventState.objects.select_for_update()
-        .filter(event_id__in=event_ids)
-        .order_by("pk")
-    }
-    for event_id in event_ids:
-        if event_id in events and event_id not in states:
-            states[event_id] = FeedEventState.objects.create(event_id=event_id)
-    ids = [item.message.message_id for group in by_event.values() for item in group]
-    processed = set(
-        ProcessedMessage.objects.filter(provider=provider, message_id__in=ids).values_list(
-            "message_id", flat=True
-        )
-    )
-    locks: dict[int, dict[str, FieldLock]] = defaultdict(dict)
-    for lock in FieldLock.objects.filter(event_id__in=event_ids):
-        locks[lock.event_id][lock.field] = lock
-    priorities = _priorities({event.competition_id for event in events.values()})
+    events, states, processed = uow.events, reads.states, reads.processed
+    priorities = _priorities({events[pk].competition_id for pk in event_ids})
 
     now = time.time()
     silent_after = settings.FEED_SILENT_AFTER_SECONDS
@@ -222,9 +208,7 @@ def _apply_events(
     applied: list[tuple[float, float]] = []  # (received, upstream) of applied messages
     skips: Tally = Tally()
     for event_id in event_ids:
-        event = events.get(event_id)
-        if event is None:
-            continue
+        event = events[event_id]
         state = states[event_id]
         mine = state.providers.setdefault(provider, {"seq": -1, "at": 0.0})
         higher = [
@@ -251,8 +235,8 @@ def _apply_events(
                 # the feed.
                 actor = Actor(source=Source.FEED, detail=provider, received_at=received_at)
                 outcome, changes = _apply_message(
-                    uow, event, state, message, raw, provider, actor, locks[event_id], skips,
-                    received_at,
+                    uow, event, state, message, raw, provider, actor, reads.locks[event_id],
+                    skips, received_at,
                 )  # fmt: skip
                 if outcome != Outcome.REJECTED:
                     mine["seq"] = message.seq
@@ -274,15 +258,13 @@ def _apply_events(
                 )
             )
         state.last_message_at = timezone.now()
-    ProcessedMessage.objects.bulk_create(rows)
-    update_rows(
-        FeedEventState,
-        [states[event_id] for event_id in event_ids if event_id in events],
-        ["providers", "last_upstream_at", "last_message_at", "incidents", "tennis_points"],
-    )
-    for (lock_pk, field_name), count in skips.items():
+    for (lock_pk, field_name), count in skips.items():  # rare: before the pipeline
         FieldLock.objects.filter(pk=lock_pk).update(skipped=F("skipped") + count)
         metrics.OVERRIDE_SKIPS.labels(provider, field_name).inc(count)
+    with pipelined():  # one round trip: nothing is fetched but the new change ids
+        insert_rows(ProcessedMessage, rows)
+        insert_rows(FeedEventState, [states[pk] for pk in event_ids], update_on_conflict="event_id")
+        uow.flush()
     transaction.on_commit(lambda: _after_commit(provider, applied))
 
 

@@ -10,7 +10,8 @@ functions (one implementation of the rules) work on rows held in memory instead:
 - new incidents get ids reserved from their sequence, so a change can name its
   incident before the row is written;
 - `flush()` writes everything at the end: incidents, events, then the change log under
-  its advisory lock (DESIGN.md §1), in one statement each.
+  its advisory lock (DESIGN.md §1), in one statement each (`scoreboard.sql`), fetching
+  nothing but the change ids: inside `sql.pipelined()` that is one round trip.
 
 Outside `batched_writes()` nothing changes: each call is its own atomic write.
 `checkpoint()` / `rollback()` undo a refused call in memory (the batch's stand-in for a
@@ -28,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import Model
 
 from scoreboard.models import Change, Event, Incident
+from scoreboard.sql import insert_rows, update_rows
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,6 +41,11 @@ EVENT_FIELDS = [
 ]
 INCIDENT_FIELDS = ["cancelled", "cancel_reason", "player", "minute", "added_time", "detail"]
 ID_BLOCK = 64  # incident ids reserved per sequence round trip
+# Ids reserved under the events' locks, so one event's incidents get ids in the order
+# they were made (an unused id is only a gap).
+RESERVE_INCIDENT_IDS = (
+    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
+)
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("scoreline_batch", default=None)
 
@@ -83,6 +89,12 @@ class UnitOfWork:
                 self.events[event.pk] = event
         return {pk: self.events[pk] for pk in ids if pk in self.events}
 
+    def hold(self, events: Iterable[Event], incident_ids: Iterable[int] = ()) -> None:
+        """Take events the caller has locked itself (in id order, as `lock_events` does),
+        and incident ids it reserved since (`RESERVE_INCIDENT_IDS`)."""
+        self.events.update((event.pk, event) for event in events)
+        self._ids = sorted(incident_ids, reverse=True) + self._ids
+
     def event(self, pk: int) -> Event:
         found = self.lock_events([pk]).get(pk)
         if found is None:
@@ -94,10 +106,7 @@ class UnitOfWork:
             return Incident.objects.create(**fields)
         if not self._ids:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [Incident._meta.db_table, ID_BLOCK],
-                )
+                cursor.execute(RESERVE_INCIDENT_IDS, [Incident._meta.db_table, ID_BLOCK])
                 self._ids = [row[0] for row in reversed(cursor.fetchall())]
         incident = Incident(pk=self._ids.pop(), **fields)
         self.new_incidents[incident.pk] = incident
@@ -148,50 +157,13 @@ class UnitOfWork:
         """Write what the batch staged; returns the appended changes (ids assigned)."""
         from .changelog import append_changes
 
-        if self.new_incidents:
-            Incident.objects.bulk_create(self.new_incidents.values())
-        if self.dirty_incidents:
-            update_rows(Incident, list(self.dirty_incidents.values()), INCIDENT_FIELDS)
-        if self.dirty_events:
-            update_rows(Event, list(self.dirty_events.values()), EVENT_FIELDS)
+        insert_rows(Incident, list(self.new_incidents.values()))
+        update_rows(Incident, list(self.dirty_incidents.values()), INCIDENT_FIELDS)
+        update_rows(Event, list(self.dirty_events.values()), EVENT_FIELDS)
         changes = append_changes(self.changes, batched=True) if self.changes else []
         self.new_incidents, self.dirty_incidents = {}, {}
         self.dirty_events, self.changes, self._undo = {}, [], []
         return changes
-
-
-def update_rows(model: type[Model], rows: list[Model], fields: list[str]) -> None:
-    """UPDATE many rows, each with its own values, in one statement.
-
-    Django's `bulk_update` builds a CASE expression per field and row, which costs more
-    CPU than the rest of a batch together (~5 ms per 40 events); on PostgreSQL this
-    joins a VALUES list instead. `fields` are attnames (`home_id`, not `home`).
-    """
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, fields)
-        return
-    opts = model._meta
-    columns = [opts.pk, *(opts.get_field(name) for name in fields)]
-    names = [f.column for f in columns]
-    quote = connection.ops.quote_name
-    casts = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in columns)
-    params: list[Any] = []
-    for row in rows:
-        params.extend(f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns)
-    sql = (
-        "UPDATE {table} SET {sets} FROM (VALUES {values}) AS v({names}) WHERE {table}.{pk} = v.{pk}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.format(
-                table=quote(opts.db_table),
-                sets=", ".join(f"{quote(n)} = v.{quote(n)}" for n in names[1:]),
-                values=", ".join([f"({casts})"] * len(rows)),
-                names=", ".join(quote(n) for n in names),
-                pk=quote(names[0]),
-            ),
-            params,
-        )
 
 
 def _fields(row: Any, names: list[str]) -> dict[str, Any]:

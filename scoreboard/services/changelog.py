@@ -13,6 +13,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from scoreboard.models import Change, Event, Source
+from scoreboard.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +102,7 @@ def append_changes(changes: list[Change], *, batched: bool = False) -> list[Chan
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
-    if len(changes) == 1:
-        changes[0].save(force_insert=True)
-    else:
-        changes = Change.objects.bulk_create(changes)  # ids in order (RETURNING)
+    insert_rows(Change, changes, returning_pk=True)  # ids in order
     changes_logged.send(sender=Change, changes=changes)
     ids = [change.pk for change in changes]
     # robust: a failed publish must not undo or fail the write; the relay re-publishes.
