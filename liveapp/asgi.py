@@ -17,6 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
+from liveapp.memory import freeze_startup_objects  # noqa: E402
 from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from scoreboard.feeds.consumers import PushConsumer  # noqa: E402
 
@@ -44,3 +45,4 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+freeze_startup_objects()

@@ -7,12 +7,21 @@ import os
 from collections.abc import Iterable
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
+
+from liveapp.memory import freeze_startup_objects
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveapp.settings")
 
 app = Celery("liveapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect  # the main process: it runs the tasks under the solo pool
+@worker_process_init.connect  # each prefork child
+def _freeze(**_: object) -> None:
+    freeze_startup_objects()
 
 
 def purge_queues(names: Iterable[str]) -> None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from prometheus_client import start_http_server
 
+from liveapp.memory import freeze_startup_objects
 from scoreboard.live import outbox
 
 
@@ -34,4 +35,5 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         self.stdout.write(f"publish_live: listening on {outbox.wake_channel()}")
+        freeze_startup_objects()
         outbox.run(stop)
