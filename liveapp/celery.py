@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
+from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import task_postrun, worker_process_init, worker_ready
+from django.db import close_old_connections
 
 from liveapp.memory import freeze_startup_objects
 
@@ -22,6 +24,14 @@ app.autodiscover_tasks()
 @worker_process_init.connect  # each prefork child
 def _freeze(**_: object) -> None:
     freeze_startup_objects()
+
+
+@task_postrun.connect
+def _return_db_connections(sender: Any = None, **_: object) -> None:
+    """Each task's connection goes back to the pool (or is dropped if broken): Celery's
+    fixup only closes connections every CELERY_DB_REUSE_MAX tasks (settings)."""
+    if not getattr(getattr(sender, "request", None), "is_eager", False):
+        close_old_connections()
 
 
 def purge_queues(names: Iterable[str]) -> None:

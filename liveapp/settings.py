@@ -203,6 +203,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Under the prefork pool, Celery's Django fixup closes Django's connection pool after
+# every task: each poll then opened a new PostgreSQL connection (7 a second in the
+# ingest benchmark). With a reuse count it closes it only every that many tasks;
+# liveapp/celery.py hands each task's connection back to the pool instead.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "relay-unpublished-changes": {
