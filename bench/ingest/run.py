@@ -224,7 +224,8 @@ def main() -> None:
         stdout=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     servers = (web, *workers, publisher)
-    roles = ["web"] + ["worker"] * len(workers) + ["publisher"]
+    # The first worker takes the polls (and anything else), the others the pushes.
+    roles = ["web", "poll_worker"] + ["ingest_workers"] * (len(workers) - 1) + ["publisher"]
     stream = FaultyStream(Faults(), random.Random(2))
     feed = PullFeed(stream, args.pull_port)
     feed.start()
