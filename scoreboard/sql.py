@@ -17,7 +17,9 @@ import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 
 # Rows per statement: SQLite allows 32,766 parameters in one statement.
@@ -38,6 +40,17 @@ def pipelined() -> Iterator[None]:
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield
+
+
+def cursor() -> CursorWrapper:
+    """A cursor for these statements. On PostgreSQL it binds parameters on the server
+    (Django's own cursors quote them into the SQL text in Python), so psycopg prepares
+    a statement it has run a few times and PostgreSQL stops planning it each time."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.ensure_connection()
+    return CursorWrapper(psycopg.Cursor(db.connection), db)
 
 
 def quote(name: str) -> str:
@@ -100,10 +113,10 @@ def insert_rows(
     for start in range(0, len(rows), step):
         part = rows[start : start + step]
         params = [f.get_db_prep_save(f.pre_save(row, True), db) for row in part for f in fields]
-        with db.cursor() as cursor:
-            cursor.execute(sql + ", ".join([row_sql] * len(part)) + suffix, params)
+        with cursor() as cur:
+            cur.execute(sql + ", ".join([row_sql] * len(part)) + suffix, params)
             if returning_pk:
-                for row, (pk,) in zip(part, cursor.fetchall(), strict=True):
+                for row, (pk,) in zip(part, cur.fetchall(), strict=True):
                     row.pk = pk
         for row in part:
             row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
@@ -148,8 +161,8 @@ def update_rows(model: type[Model], rows: Sequence[Model], fields: list[str]) ->
         return
     columns, sql, row_sql = _update_sql(model, tuple(fields))
     params = [f.get_db_prep_save(getattr(row, f.attname), db) for row in rows for f in columns]
-    with db.cursor() as cursor:
-        cursor.execute(sql.format(values=", ".join([row_sql] * len(rows))), params)
+    with cursor() as cur:
+        cur.execute(sql.format(values=", ".join([row_sql] * len(rows))), params)
 
 
 @functools.cache

@@ -20,7 +20,7 @@ from django.db import connection
 
 from scoreboard.models import Competition, Event, Incident, ProviderMapping, Sport, Team
 from scoreboard.services.batch import RESERVE_INCIDENT_IDS
-from scoreboard.sql import Columns, pipelined, placeholders, quote
+from scoreboard.sql import Columns, cursor, pipelined, placeholders, quote
 
 from .models import FeedEventState, FieldLock, ProcessedMessage
 
@@ -45,7 +45,7 @@ def read_batch(
     if connection.vendor != "postgresql":
         incident_ids = 0
     with pipelined():
-        cursors = [connection.cursor() for _ in range(5 if incident_ids else 4)]
+        cursors = [cursor() for _ in range(5 if incident_ids else 4)]
         try:
             cursors[0].execute(s.events.format(matches=in_matches), mapped)
             cursors[1].execute(s.states.format(matches=in_matches), mapped)
@@ -55,10 +55,10 @@ def read_batch(
             )
             if incident_ids:
                 cursors[4].execute(RESERVE_INCIDENT_IDS, (Incident._meta.db_table, incident_ids))
-            rows = [cursor.fetchall() for cursor in cursors]
+            rows = [each.fetchall() for each in cursors]
         finally:
-            for cursor in cursors:
-                cursor.close()
+            for each in cursors:
+                each.close()
 
     reads = BatchReads(
         events={},
