@@ -29,7 +29,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import metrics
-from .adapters import adapter_for_name
+from .adapters import PULL_PAGE, adapter_for_name
 from .ingest import ingest_batch, ingest_batches, quarantine
 from .models import Provider
 
@@ -237,8 +237,13 @@ def poll_provider(name: str) -> dict:
                 outcomes[key] = outcomes.get(key, 0) + value
             cursor, etag, modified = fetched.cursor, fetched.etag, fetched.last_modified
             Provider.objects.filter(pk=name).update(
-                pull_cursor=cursor, pull_etag=etag, pull_last_modified=modified
+                pull_cursor=cursor,
+                pull_etag=etag,
+                pull_last_modified=modified,
+                last_polled_at=timezone.now(),
             )
+            if len(fetched.messages) < PULL_PAGE:
+                return outcomes  # a short page: nothing more for now, and all recorded
         Provider.objects.filter(pk=name).update(
             pull_etag=etag, pull_last_modified=modified, last_polled_at=timezone.now()
         )
