@@ -43,9 +43,9 @@ def pipelined() -> Iterator[None]:
 
 
 def cursor() -> CursorWrapper:
-    """A cursor for these statements. On PostgreSQL it binds parameters on the server
-    (Django's own cursors quote them into the SQL text in Python), so psycopg prepares
-    a statement it has run a few times and PostgreSQL stops planning it each time."""
+    """A cursor for these statements. On PostgreSQL it binds parameters on the server:
+    Django's own cursors quote each one into the SQL text in Python (~0.3 ms of CPU per
+    two-message ingest transaction)."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
         return db.cursor()
