@@ -48,21 +48,22 @@ logger = logging.getLogger(__name__)
 
 CURSOR_TEMPLATE = "live/cursor.html"
 
-_pool: redis.ConnectionPool | None = None
-_pool_lock = threading.Lock()
+_client: redis.Redis | None = None
+_client_lock = threading.Lock()
 _test_drops = threading.local()
 
 
 def redis_client() -> redis.Redis:
-    """A client on the process-wide pool (redis-py resets the pool after a fork)."""
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = redis.ConnectionPool.from_url(
+    """The process-wide client (redis-py resets its pool after a fork). One object: a new
+    `Redis` per call rebuilt its table of response callbacks each time."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = redis.Redis.from_url(
                     settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
                 )
-    return redis.Redis(connection_pool=_pool)
+    return _client
 
 
 def render_cursor(seq: int, *, covers: dict[int, int] | None = None) -> str:
