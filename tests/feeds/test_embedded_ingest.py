@@ -6,7 +6,6 @@ statement by statement instead of pipelined."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -17,18 +16,11 @@ import httpx
 import pytest
 
 from tests.support.asgi_server import REPO, free_port
+from tests.support.embedded import embedded_env, manage, runserver
 
 from .conftest import truth_state, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def sqlite_state(db: Path, event_id: int) -> dict:
@@ -57,15 +49,10 @@ def sqlite_state(db: Path, event_id: int) -> dict:
 
 def test_it_applies_pushed_matches_on_sqlite(tmp_path: Path) -> None:
     db = tmp_path / "embedded.sqlite3"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env |= {"DEBUG": "1", "SQLITE_PATH": str(db)}
+    env = embedded_env(db)
     manage(env, "migrate", "--no-input", "-v0")
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    server = runserver(env, port)
     record_path = tmp_path / "record.json"
     try:
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.embedded import embedded_env, manage, runserver
 
 pytestmark = pytest.mark.slow
 
@@ -27,28 +25,14 @@ def free_port() -> int:
     raise RuntimeError("no free port in 8150-8199")
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 def test_it_migrates_seeds_and_serves_without_redis_or_postgresql(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env |= {"DEBUG": "1", "SQLITE_PATH": str(tmp_path / "embedded.sqlite3")}
+    env = embedded_env(tmp_path / "embedded.sqlite3")
     manage(env, "migrate", "--no-input", "-v0")
     output = manage(env, "seed_demo")
     assert "username: admin" in output and "password: scoreline-admin" in output
 
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    server = runserver(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=10) as client:
