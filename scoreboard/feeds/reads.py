@@ -3,10 +3,10 @@
 For the provider's match ids of a batch: the events, locked in id order (every writer
 locks events in that order, so two batches cannot deadlock on each other) with their
 competition, sport and teams; their feed state; the staff's field locks; and which of
-the batch's message ids are processed already. The four statements go out together
-(`sql.pipelined()`); the event locks are taken by the first, so the others read what
-the lock holders committed. Only ingestion writes feed state, always under those locks.
-Ids for the batch's new incidents are reserved in the same round trip.
+the batch's message ids are processed already; on PostgreSQL also ids for the batch's
+new incidents. The statements go out together (`sql.pipelined()`); the event locks are
+taken by the first, so the others read what the lock holders committed, and the ids are
+reserved under those locks. Only ingestion writes feed state, always under them.
 """
 
 from __future__ import annotations
