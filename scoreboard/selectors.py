@@ -221,13 +221,19 @@ def competition_page(*, slug: str) -> CompetitionPage:
     )
 
 
+def _detail_rows() -> QuerySet[Event]:
+    incidents = Incident.objects.select_related("team").order_by("created_at", "id")
+    return event_rows().prefetch_related(Prefetch("incidents", queryset=incidents))
+
+
 def event_detail(*, event_id: int) -> Event:
     """One event with its whole timeline, cancelled incidents included (two queries)."""
-    incidents = Incident.objects.select_related("team").order_by("created_at", "id")
-    return get_object_or_404(
-        event_rows().prefetch_related(Prefetch("incidents", queryset=incidents)),
-        pk=event_id,
-    )
+    return get_object_or_404(_detail_rows(), pk=event_id)
+
+
+def event_details(*, event_ids: Iterable[int]) -> dict[int, Event]:
+    """`event_detail` of several events in the same two queries (absent ids are left out)."""
+    return {event.pk: event for event in _detail_rows().filter(pk__in=list(event_ids))}
 
 
 def event_row(*, event_id: int) -> Event:

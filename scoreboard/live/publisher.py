@@ -42,7 +42,7 @@ from django.utils import timezone
 from scoreboard import selectors
 from scoreboard.live import metrics
 from scoreboard.live.topics import topics_for_event
-from scoreboard.models import Change
+from scoreboard.models import Change, Event
 
 logger = logging.getLogger(__name__)
 
@@ -102,20 +102,21 @@ def build_message(change: Change) -> dict[str, Any] | None:
     return build_group_message([change])
 
 
-def build_group_message(changes: list[Change]) -> dict[str, Any] | None:
+def build_group_message(changes: list[Change], event: Event | None = None) -> dict[str, Any] | None:
     """One message for consecutive changes of one event (id order), rendered once.
 
     The fragments show the event as it is now, which supersedes every version the group
     carries: `covers_from` (and the cursor's `data-covers`) say so when there is more than
     one, so a browser that had the version before the first does not take the jump for a
-    lost message.
+    lost message. `event`: the event as `selectors.event_detail` reads it, if in hand.
     """
     last = changes[-1]
     if last.event_id is None:
         return None
     from scoreboard.live.fragments import render_event_fragments
 
-    event = selectors.event_detail(event_id=last.event_id)
+    if event is None:
+        event = selectors.event_detail(event_id=last.event_id)
     fragments = render_event_fragments(event)
     version = max(fragments.version, event.version, last.version)
     first = min(change.version for change in changes)
@@ -176,8 +177,11 @@ def publish_pending(change_ids: list[int]) -> int:
     ):
         groups.setdefault(change.event_id, []).append(change)
     done = [change.pk for change in groups.pop(None, [])]  # nothing to show live
+    # Every event of the round in the same two queries, not two per event.
+    events = selectors.event_details(event_ids=groups)
     for group in sorted(groups.values(), key=lambda g: g[-1].pk):
-        message = build_group_message(group)
+        event = events.get(group[-1].event_id)
+        message = None if event is None else build_group_message(group, event)
         if message is not None and not _dropped_for_test(group[-1].pk):
             message["ts"]["published"] = time.time()
             if not send(message):

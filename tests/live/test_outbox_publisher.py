@@ -93,6 +93,9 @@ def test_a_batch_is_published_once_per_event_by_the_outbox_publisher(
     assert f'data-covers="{first.pk}:3"' in by_event[first.pk]["cursor"]
     assert 'data-version="4"' in by_event[first.pk]["row"]  # the event as it is now
     assert (by_event[second.pk]["version"], by_event[second.pk]["covers_from"]) == (3, 3)
+    # Both events were read in one go: each message shows its own event.
+    assert "Spurs" in by_event[second.pk]["row"] and "Spurs" not in by_event[first.pk]["row"]
+    assert "Son" in by_event[second.pk]["detail"] and "Saka" not in by_event[second.pk]["detail"]
     assert heard(live_channel, 1, timeout=0.5) == []  # nothing twice
     assert all_published()
 
