@@ -8,10 +8,15 @@ JavaScript.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from scoreboard.models import Event, Incident, IncidentKind, Status
 from scoreboard.rules import Score, rules_for
@@ -224,6 +229,38 @@ def timeline_entries(event: Event) -> list[dict[str, Any]]:
             entry["score"] = f"{totals['home']}{SCORE_SEP}{totals['away']}"
         entries.append(entry)
     return entries
+
+
+# Rendered timeline entries kept per process (LRU; ~0.5 KB each).
+TIMELINE_ENTRIES_KEPT = 20_000
+_entry_html: OrderedDict[tuple, SafeString] = OrderedDict()
+_entry_html_lock = threading.Lock()
+
+
+@register.simple_tag
+def timeline_entry(entry: dict[str, Any]) -> SafeString:
+    """One timeline `<li>`, rendered once for as long as what it shows stays the same.
+
+    Each change re-renders its match's whole timeline (the publisher, once per change),
+    and every entry but the newest is usually what it was: Django's template engine took
+    most of the publisher's CPU going over them again. The key holds everything the
+    entry shows: the incident's columns, its team's name, its marker and score.
+    """
+    incident = entry["incident"]
+    team = incident.team.name if incident.team_id else None
+    columns = tuple(getattr(incident, f.attname) for f in incident._meta.concrete_fields)
+    key = (get_language(), entry["marker"], entry["score"], team, columns)
+    with _entry_html_lock:
+        html = _entry_html.get(key)
+        if html is not None:
+            _entry_html.move_to_end(key)
+            return html
+    html = mark_safe(render_to_string("scoreboard/partials.html#timeline-entry", {"entry": entry}))
+    with _entry_html_lock:
+        _entry_html[key] = html
+        if len(_entry_html) > TIMELINE_ENTRIES_KEPT:
+            _entry_html.popitem(last=False)
+    return html
 
 
 def _lower_first(text: str) -> str:

@@ -9,6 +9,7 @@ from django.test import Client
 
 from scoreboard import services
 from scoreboard.live.fragments import forget_feed_health, render_fragments
+from scoreboard.templatetags.scoreline import SCORE_SEP
 from tests.live.pages_world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,25 @@ def test_it_renders_fragments_in_a_fixed_number_of_queries(
     # The feed-health answer is shared for a second: the next change costs two.
     with django_assert_num_queries(2):  # type: ignore[operator]
         render_fragments(event.pk)
+
+
+def test_a_timeline_entry_shows_what_its_incident_is_now(world: World) -> None:
+    # Entries are kept rendered between changes: a corrected one must not show as it was.
+    event = world.live("Arsenal", "Chelsea")
+    services.record_score(event=event, side="home", player="Havertz")
+    services.record_score(event=event, side="home", player="Saka")
+    before = render_fragments(event.pk).detail
+    havertz = event.incidents.get(player="Havertz")
+
+    services.remove_incident(incident=havertz, reason="Offside (VAR)")
+    after = render_fragments(event.pk).detail
+
+    def entry(html: str, player: str) -> str:
+        pk = event.incidents.get(player=player).pk
+        return re.search(rf'<li [^>]*id="incident-{pk}".*?</li>', html, re.S).group(0)
+
+    assert "is-cancelled" not in entry(before, "Havertz")
+    assert "is-cancelled" in entry(after, "Havertz")
+    assert "Cancelled: Offside (VAR)" in entry(after, "Havertz")
+    # Saka's goal no longer made it 2-0: its running score changed with the correction.
+    assert f"2{SCORE_SEP}0" in entry(before, "Saka") and f"1{SCORE_SEP}0" in entry(after, "Saka")
