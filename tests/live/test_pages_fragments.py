@@ -107,3 +107,22 @@ def test_a_timeline_entry_shows_what_its_incident_is_now(world: World) -> None:
     assert "Cancelled: Offside (VAR)" in entry(after, "Havertz")
     # Saka's goal no longer made it 2-0: its running score changed with the correction.
     assert f"2{SCORE_SEP}0" in entry(before, "Saka") and f"1{SCORE_SEP}0" in entry(after, "Saka")
+
+
+def test_a_pushed_row_counts_red_cards_and_marks_a_goal_as_the_page_does(
+    client: Client, world: World
+) -> None:
+    # The list page counts in SQL; a pushed row counts from the timeline it loads.
+    event = world.live("Arsenal", "Chelsea")
+    services.add_incident(event=event, kind="red_card", side="away", player="Caicedo")
+    services.add_incident(event=event, kind="red_card", side="away", player="James")
+    overturned = services.add_incident(event=event, kind="red_card", side="home", player="Rice")
+    services.remove_incident(incident=overturned, reason="VAR")
+    services.record_score(event=event, side="home", player="Saka")
+
+    pushed = render_fragments(event.pk).row
+
+    assert 'data-red="0-2"' in pushed and 'title="2 red cards"' in pushed
+    assert 'class="goal-mark"' in pushed
+    page = client.get("/").content.decode()
+    assert re.search(rf'<a id="event-row-{event.pk}"[^>]*data-red="0-2"', page)
