@@ -231,8 +231,9 @@ def timeline_entries(event: Event) -> list[dict[str, Any]]:
     return entries
 
 
-# Rendered timeline entries kept per process (LRU; ~0.5 KB each).
-TIMELINE_ENTRIES_KEPT = 20_000
+# Rendered timeline entries kept per process (LRU): ~1.7 KB each with its key, so at most
+# ~17 MB; 200 live matches of 50 entries.
+TIMELINE_ENTRIES_KEPT = 10_000
 _entry_html: OrderedDict[tuple, SafeString] = OrderedDict()
 _entry_html_lock = threading.Lock()
 
