@@ -2,7 +2,8 @@
 and the pull path into a real Celery worker, vs bare service calls in a loop.
 
 No RATE: throughput (as fast as the worker goes). RATE=200: paced, one message per push,
-receive-to-commit latency. Each message scores one basket: exactly one service call.
+receive-to-commit latency, and change-to-published latency (the outbox publisher, read
+from the change log). Each message scores one basket: exactly one service call.
 A warm-up (`--warmup` messages on their own matches, same rate and paths) runs first
 and is not measured: each worker process's first batches open connections.
 Prints a table, then one JSON line. Uses its own database and Redis DB; the Celery
@@ -369,6 +370,16 @@ def main() -> None:
             time.sleep(0.1)
         publish_wait = round(time.perf_counter() - start - seconds, 2)
         unpublished_count = unpublished()
+        # What ingestion's latency leaves out: a change made (in its transaction, just
+        # before the commit) -> published to viewers by the outbox publisher, from the
+        # change log's own timestamps (`publish_p50_ms` / `publish_p99_ms`).
+        publish_lat = [
+            (published - created).total_seconds() * 1000
+            for created, published in Change.objects.filter(
+                source_detail__in=["bench", "benchpull"], published_at__isnull=False,
+                event__in=bench_events,
+            ).values_list("created_at", "published_at")
+        ]  # fmt: skip
         lat = [float(x.split()[1]) for x in (v.decode() for v in rds.lrange(latency_key, 0, -1))]
         by_provider = {
             p: [float(x.split()[1]) for x in (v.decode() for v in rds.lrange(latency_key, 0, -1))
@@ -410,6 +421,8 @@ def main() -> None:
         "max_ms": round(max(lat, default=0.0), 2),
         "push_p99_ms": round(percentile(by_provider["bench"], 0.99), 2),
         "pull_p99_ms": round(percentile(by_provider["benchpull"], 0.99), 2),
+        "publish_p50_ms": round(percentile(publish_lat, 0.5), 2),
+        "publish_p99_ms": round(percentile(publish_lat, 0.99), 2),
         "per_s": round(per_s, 1),
         "server_cpu_pct": round(100 * server_cpu / seconds, 1),
         "client_cpu_pct": round(100 * client_cpu / seconds, 1),
@@ -427,6 +440,8 @@ def main() -> None:
     print(f"{'messages/s':24}{per_s:>18.1f}{base_per_s:>18.1f}")
     for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
         print(f"{key:24}{result[key]:>18}{result['baseline_' + key]:>18}")
+    published = f"{result['publish_p50_ms']} / {result['publish_p99_ms']}"
+    print(f"{'published p50 / p99 ms':24}{published:>18}{'(on commit)':>18}")
     counts = f"{applied}/{expected}"
     print(f"{'delivered / expected':24}{counts:>18}{f'{expected}/{expected}':>18}")
     cpu = f"{result['server_cpu_pct']}/{result['client_cpu_pct']}"
