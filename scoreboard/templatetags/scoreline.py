@@ -243,8 +243,8 @@ def timeline_entry(entry: dict[str, Any]) -> SafeString:
     """One timeline `<li>`, rendered once for as long as what it shows stays the same.
 
     Each change re-renders its match's whole timeline (the publisher, once per change),
-    and every entry but the newest is usually what it was: Django's template engine took
-    most of the publisher's CPU going over them again. The key holds everything the
+    and every entry but the newest is usually what it was: going over them again was
+    about two fifths of the publisher's CPU (profiled). The key holds everything the
     entry shows: the incident's columns, its team's name, its marker and score.
     """
     incident = entry["incident"]
