@@ -12,7 +12,7 @@ import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, transaction
@@ -222,18 +222,19 @@ def competition_page(*, slug: str) -> CompetitionPage:
 
 
 def _detail_rows() -> QuerySet[Event]:
-    # No aggregates here: the whole timeline comes along, so `_count_from_timeline` finds
-    # what `event_rows()` annotates. Compiling those aggregates took the publisher more
-    # CPU than rendering an event.
+    # No aggregates here: the whole timeline comes along, so `count_marks` finds what
+    # `event_rows()` annotates. Compiling those aggregates took the publisher more CPU
+    # than rendering an event.
     incidents = Incident.objects.select_related("team").order_by("created_at", "id")
     return Event.objects.select_related("competition__sport", "home", "away").prefetch_related(
         Prefetch("incidents", queryset=incidents)
     )
 
 
-def _count_from_timeline(event: Event) -> Event:
-    """`event_rows()`'s annotations (red cards, last goal), from the prefetched timeline."""
-    standing = [i for i in event.incidents.all() if not i.cancelled]
+def count_marks(event: Event, incidents: Iterable[Any]) -> Event:
+    """`event_rows()`'s annotations (red cards, last goal), from the event's incidents
+    (models or rows with the same attributes) in hand."""
+    standing = [i for i in incidents if not i.cancelled]
     reds = [i.side for i in standing if i.kind == IncidentKind.RED_CARD]
     event.red_home, event.red_away = reds.count(Side.HOME), reds.count(Side.AWAY)
     scoring = (*SCORING_KINDS, IncidentKind.POINTS)
@@ -245,13 +246,21 @@ def _count_from_timeline(event: Event) -> Event:
 
 def event_detail(*, event_id: int) -> Event:
     """One event with its whole timeline, cancelled incidents included (two queries)."""
-    return _count_from_timeline(get_object_or_404(_detail_rows(), pk=event_id))
+    event = get_object_or_404(_detail_rows(), pk=event_id)
+    return count_marks(event, event.incidents.all())
 
 
-def event_details(*, event_ids: Iterable[int]) -> dict[int, Event]:
-    """`event_detail` of several events in the same two queries (absent ids are left out)."""
+def event_details(*, event_ids: Iterable[int], timelines: bool = True) -> dict[int, Event]:
+    """`event_detail` of several events in the same two queries (absent ids are left out).
+
+    `timelines=False`: the events alone, in one query; the caller attaches the timelines
+    and marks (`live.timelines.attach_timelines`, the publisher).
+    """
+    if not timelines:
+        rows = Event.objects.select_related("competition__sport", "home", "away")
+        return {event.pk: event for event in rows.filter(pk__in=list(event_ids))}
     events = _detail_rows().filter(pk__in=list(event_ids))
-    return {event.pk: _count_from_timeline(event) for event in events}
+    return {event.pk: count_marks(event, event.incidents.all()) for event in events}
 
 
 def event_row(*, event_id: int) -> Event:

@@ -31,7 +31,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import redis
@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from scoreboard import selectors
 from scoreboard.live import metrics
+from scoreboard.live.timelines import attach_timelines
 from scoreboard.live.topics import topics_for_event
 from scoreboard.models import Change, Event
 
@@ -177,8 +178,7 @@ def publish_pending(change_ids: list[int]) -> int:
     ):
         groups.setdefault(change.event_id, []).append(change)
     done = [change.pk for change in groups.pop(None, [])]  # nothing to show live
-    # Every event of the round in the same two queries, not two per event.
-    events = selectors.event_details(event_ids=groups)
+    events = round_events(groups)
     for group in sorted(groups.values(), key=lambda g: g[-1].pk):
         event = events.get(group[-1].event_id)
         message = None if event is None else build_group_message(group, event)
@@ -193,6 +193,15 @@ def publish_pending(change_ids: list[int]) -> int:
             published_at=timezone.now()
         )
     return len(done)
+
+
+def round_events(event_ids: Iterable[int]) -> dict[int, Event]:
+    """A round's events as the publisher renders them: every event in the same two
+    queries, not two per event, and each timeline kept rendered from round to round,
+    checked against the incident rows read (timelines.py)."""
+    events = selectors.event_details(event_ids=event_ids, timelines=False)
+    attach_timelines(events)
+    return events
 
 
 def send(message: dict[str, Any]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
@@ -198,14 +199,21 @@ def winner_side(event: Event) -> str:
     return event.winner if event.status == Status.FINISHED else ""
 
 
-@register.simple_tag
 def timeline_entries(event: Event) -> list[dict[str, Any]]:
     """The timeline in play order, each scoring entry with the score it made and each
     period marker labelled ("Half-time", "End of Q3") with the score at that point."""
+    # prefetched, in creation order
+    return timeline_entries_of(event, event.incidents.all(), {"home": 0, "away": 0})
+
+
+def timeline_entries_of(
+    event: Event, incidents: Iterable[Incident], totals: dict[str, int]
+) -> list[dict[str, Any]]:
+    """`timeline_entries` of these incidents, following on from the running score
+    `totals` (updated in place: after the call it is the score after them)."""
     rules = rules_for(event.sport_kind)
-    totals = {"home": 0, "away": 0}
     entries: list[dict[str, Any]] = []
-    for incident in event.incidents.all():  # prefetched, in creation order
+    for incident in incidents:
         entry: dict[str, Any] = {"incident": incident, "marker": "", "score": ""}
         shootout = False
         if incident.period:
@@ -231,6 +239,16 @@ def timeline_entries(event: Event) -> list[dict[str, Any]]:
     return entries
 
 
+@register.simple_tag
+def timeline_items(event: Event) -> SafeString:
+    """The timeline's `<li>`s: kept by the publisher (`live.timelines`) if it attached
+    them, else rendered from the prefetched incidents."""
+    kept = getattr(event, "timeline_items", None)
+    if kept is not None:
+        return kept
+    return mark_safe("".join(timeline_entry(entry) for entry in timeline_entries(event)))
+
+
 # Rendered timeline entries kept per process (LRU): ~1.7 KB each with its key, so at most
 # ~17 MB; 200 live matches of 50 entries.
 TIMELINE_ENTRIES_KEPT = 10_000
@@ -242,10 +260,10 @@ _entry_html_lock = threading.Lock()
 def timeline_entry(entry: dict[str, Any]) -> SafeString:
     """One timeline `<li>`, rendered once for as long as what it shows stays the same.
 
-    Each change re-renders its match's whole timeline (the publisher, once per change),
-    and every entry but the newest is usually what it was: going over them again was
-    about two fifths of the publisher's CPU (profiled). The key holds everything the
-    entry shows: the incident's columns, its team's name, its marker and score.
+    Page loads, healing fetches and the publisher's full re-renders (after a correction,
+    live/timelines.py) show whole timelines whose entries are mostly what they were. The
+    key holds everything the entry shows: the incident's columns, its team's name, its
+    marker and score.
     """
     incident = entry["incident"]
     team = incident.team.name if incident.team_id else None
