@@ -20,7 +20,7 @@ import pstats
 import random
 import time
 
-from liveapp.database import ensure_database
+from bench.ingest.inprocess import setup_django
 
 
 def main() -> None:
@@ -32,20 +32,7 @@ def main() -> None:
     parser.add_argument("--redis-url", required=True)
     parser.add_argument("--top", type=int, default=0, help="also print the top N functions")
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "DATABASE_URL": args.database_url,
-            "REDIS_URL": args.redis_url,
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveapp.settings")
-    ensure_database(args.database_url)
-    import django
-
-    django.setup()
+    setup_django(database_url=args.database_url, redis_url=args.redis_url)
     from django.core.management import call_command
     from django.db import connection
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
+
+from bench.ingest.inprocess import setup_django
 
 
 def main() -> None:
@@ -28,19 +29,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--redis-url", required=True)
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "DATABASE_URL": args.database_url,
-            "REDIS_URL": args.redis_url,
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveapp.settings")
-    import django
-
-    django.setup()
+    setup_django(database_url=args.database_url, redis_url=args.redis_url)
     from scoreboard.live.fragments import render_event_fragments
     from scoreboard.live.publisher import round_events
     from scoreboard.models import Event, Status

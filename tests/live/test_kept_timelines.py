@@ -51,6 +51,15 @@ def page(event: Event) -> tuple[str, str]:
     return fragments.row, fragments.detail
 
 
+def kept_match(world: World, *goals: tuple[str, str]) -> Event:
+    """A live match with these goals (side, scorer), pushed once: its timeline is kept."""
+    event = world.live("Arsenal", "Chelsea")
+    for side, player in goals:
+        services.record_score(event=event, side=side, player=player)
+    pushed(event)
+    return event
+
+
 def test_it_pushes_what_the_page_renders_through_a_match(
     world: World, rendered_entries: Callable[[], int]
 ) -> None:
@@ -79,10 +88,7 @@ def test_it_pushes_what_the_page_renders_through_a_match(
 def test_a_new_incident_renders_one_entry_not_the_whole_timeline(
     world: World, rendered_entries: Callable[[], int]
 ) -> None:
-    event = world.live("Arsenal", "Chelsea")
-    for n in range(5):
-        services.record_score(event=event, side="home", player=f"Scorer {n}")
-    pushed(event)
+    event = kept_match(world, *[("home", f"Scorer {n}") for n in range(5)])
     rendered_entries()
 
     services.record_score(event=event, side="away", player="Palmer")
@@ -96,11 +102,7 @@ def test_a_correction_renders_the_whole_timeline_again(
     world: World, rendered_entries: Callable[[], int]
 ) -> None:
     # Cancelling the first goal changes the running score of every entry after it.
-    event = world.live("Arsenal", "Chelsea")
-    services.record_score(event=event, side="home", player="Havertz")
-    services.record_score(event=event, side="home", player="Saka")
-    services.record_score(event=event, side="home", player="Rice")
-    pushed(event)
+    event = kept_match(world, ("home", "Havertz"), ("home", "Saka"), ("home", "Rice"))
     rendered_entries()
 
     services.remove_incident(incident=incident(event, "Havertz"), reason="Offside (VAR)")
@@ -111,14 +113,9 @@ def test_a_correction_renders_the_whole_timeline_again(
     assert "Cancelled: Offside (VAR)" in detail and 'data-score="2-0"' in row
 
 
-def test_what_is_kept_is_checked_against_the_database_not_trusted(
-    world: World, rendered_entries: Callable[[], int]
-) -> None:
+def test_what_is_kept_is_checked_against_the_database_not_trusted(world: World) -> None:
     # A team renamed in admin logs no change of the event: the next push still shows it.
-    event = world.live("Arsenal", "Chelsea")
-    services.record_score(event=event, side="home", player="Saka")
-    services.record_score(event=event, side="away", player="Palmer")
-    pushed(event)
+    event = kept_match(world, ("home", "Saka"), ("away", "Palmer"))
 
     Team.objects.filter(name="Chelsea").update(name="Chelsea FC")
     services.record_score(event=event, side="home", player="Rice")
