@@ -250,17 +250,12 @@ def event_detail(*, event_id: int) -> Event:
     return count_marks(event, event.incidents.all())
 
 
-def event_details(*, event_ids: Iterable[int], timelines: bool = True) -> dict[int, Event]:
-    """`event_detail` of several events in the same two queries (absent ids are left out).
-
-    `timelines=False`: the events alone, in one query; the caller attaches the timelines
-    and marks (`live.timelines.attach_timelines`, the publisher).
-    """
-    if not timelines:
-        rows = Event.objects.select_related("competition__sport", "home", "away")
-        return {event.pk: event for event in rows.filter(pk__in=list(event_ids))}
-    events = _detail_rows().filter(pk__in=list(event_ids))
-    return {event.pk: count_marks(event, event.incidents.all()) for event in events}
+def events_by_id(*, event_ids: Iterable[int]) -> dict[int, Event]:
+    """Events with their competition, sport and teams, in one query (absent ids are left
+    out), without timelines or marks: the publisher attaches both from the incident rows it
+    reads (`live.timelines.attach_timelines`)."""
+    rows = Event.objects.select_related("competition__sport", "home", "away")
+    return {event.pk: event for event in rows.filter(pk__in=list(event_ids))}
 
 
 def event_row(*, event_id: int) -> Event:

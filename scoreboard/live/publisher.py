@@ -199,7 +199,7 @@ def round_events(event_ids: Iterable[int]) -> dict[int, Event]:
     """A round's events as the publisher renders them: every event in the same two
     queries, not two per event, and each timeline kept rendered from round to round,
     checked against the incident rows read (timelines.py)."""
-    events = selectors.event_details(event_ids=event_ids, timelines=False)
+    events = selectors.events_by_id(event_ids=event_ids)
     attach_timelines(events)
     return events
 
