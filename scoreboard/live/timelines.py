@@ -1,9 +1,9 @@
 """Timelines kept rendered per process, for the publisher.
 
 Every change re-renders its match's timeline (fragments are the event's full state), and
-a match's timeline only grows at the end while it is played: profiled under the paced
-ingest load, loading every incident as a model and going over every entry again was most
-of the publisher's CPU per event. So `attach_timelines` reads a round's incidents as
+a match's timeline only grows at the end while it is played: loading every incident as a
+model and going over every entry again was about half of the publisher's CPU per event
+(docs/PERFORMANCE.md, session 6). So `attach_timelines` reads a round's incidents as
 plain rows in one query and, per event, keeps the rows it last rendered with their `<li>`s
 and running score. When the rows read now start with exactly those rows (every column and
 the team's name compared), only the rows after them are rendered; any other difference (a
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +80,7 @@ def attach_timelines(events: dict[int, Event]) -> None:
 
 
 def _incident(row: Any) -> Incident:
-    """An unsaved-looking Incident built from a row, with its team's name (no query)."""
+    """The Incident this row holds, as if loaded, its team's name included (no query)."""
     incident = Incident(**{name: getattr(row, name) for name in FIELDS})
     incident._state.adding = False
     if row.team_id is not None:
@@ -89,12 +88,7 @@ def _incident(row: Any) -> Incident:
     return incident
 
 
-def forget_timelines(event_ids: Iterable[int] | None = None) -> None:
-    """Drop what is kept (all, or these events'): tests, and memory on demand."""
+def forget_timelines() -> None:
+    """Drop every kept timeline (tests start from nothing)."""
     with _kept_lock:
-        if event_ids is None:
-            _kept.clear()
-            return
-        wanted = set(event_ids)
-        for key in [key for key in _kept if key[0] in wanted]:
-            del _kept[key]
+        _kept.clear()
