@@ -269,6 +269,9 @@ if DEBUG and not FEED_PUSH_SECRETS:
 FEED_PUSH_MAX_BYTES = env_int("FEED_PUSH_MAX_BYTES", 1_048_576)
 FEED_PUSH_REPLAY_WINDOW_SECONDS = env_int("FEED_PUSH_REPLAY_WINDOW_SECONDS", 300)
 FEED_PULL_TIMEOUT_SECONDS = env_float("FEED_PULL_TIMEOUT_SECONDS", 5.0)
+# An idle poll (nothing new) writes `last_polled_at` only when it is older than this:
+# polls every 2 s would otherwise cost a database write each, for a time shown in admin.
+FEED_POLL_STAMP_SECONDS = env_float("FEED_POLL_STAMP_SECONDS", 30.0)
 FEED_TASK_MAX_RETRIES = env_int("FEED_TASK_MAX_RETRIES", 5)
 FEED_RETRY_BACKOFF_MAX = env_float("FEED_RETRY_BACKOFF_MAX", 60.0)
 FEED_LATENCY_LOG_KEY = env_str("FEED_LATENCY_LOG_KEY")  # benchmarks only: Redis list key

@@ -229,6 +229,10 @@ def poll_provider(name: str) -> dict:
                 break
             if fetched.not_modified or not fetched.messages:
                 etag, modified = fetched.etag or etag, fetched.last_modified or modified
+                if (etag, modified) == (provider.pull_etag, provider.pull_last_modified) and (
+                    _stamped_recently(provider)
+                ):
+                    return outcomes  # nothing new: no write (20 idle polls cost one)
                 break
             result = ingest_batch(
                 provider=name, raw_messages=fetched.messages, received_at=time.time()
@@ -250,6 +254,14 @@ def poll_provider(name: str) -> dict:
         return outcomes
     finally:
         cache.delete(lock)
+
+
+def _stamped_recently(provider: Provider) -> bool:
+    """Whether `last_polled_at` is fresh enough to leave alone after an idle poll."""
+    stamped = provider.last_polled_at
+    return stamped is not None and (
+        (timezone.now() - stamped).total_seconds() < settings.FEED_POLL_STAMP_SECONDS
+    )
 
 
 @shared_task(name="scoreboard.feeds.tasks.retry_quarantined")
