@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "scoreboard.feeds.tasks.poll_feeds",
         "schedule": env_float("FEED_POLL_INTERVAL_SECONDS", 2.0),
     },
+    "prune-processed-messages": {
+        "task": "scoreboard.feeds.tasks.prune_processed_messages",
+        "schedule": 3600.0,
+    },
 }
 # Feed ingestion has its own queue, so a burst of feed batches never delays other work.
 CELERY_TASK_ROUTES = {"scoreboard.feeds.tasks.*": {"queue": "ingest"}}
@@ -272,6 +276,9 @@ FEED_PULL_TIMEOUT_SECONDS = env_float("FEED_PULL_TIMEOUT_SECONDS", 5.0)
 # An idle poll (nothing new) writes `last_polled_at` only when it is older than this:
 # polls every 2 s would otherwise cost a database write each, for a time shown in admin.
 FEED_POLL_STAMP_SECONDS = env_float("FEED_POLL_STAMP_SECONDS", 30.0)
+# Processed-message ids are kept this long, then pruned hourly (feeds/retention.py): a
+# repeat after that is still dropped, as stale, by its event's feed state.
+FEED_PROCESSED_RETENTION_HOURS = env_float("FEED_PROCESSED_RETENTION_HOURS", 72.0)
 FEED_TASK_MAX_RETRIES = env_int("FEED_TASK_MAX_RETRIES", 5)
 FEED_RETRY_BACKOFF_MAX = env_float("FEED_RETRY_BACKOFF_MAX", 60.0)
 FEED_LATENCY_LOG_KEY = env_str("FEED_LATENCY_LOG_KEY")  # benchmarks only: Redis list key

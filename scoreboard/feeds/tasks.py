@@ -269,3 +269,13 @@ def retry_quarantined(ids: list[int]) -> dict:
     from .quarantine import retry
 
     return retry(ids)
+
+
+@shared_task(name="scoreboard.feeds.tasks.prune_processed_messages", soft_time_limit=60)
+def prune_processed_messages() -> int:
+    """Beat, hourly: forget processed-message ids older than the retention window."""
+    from .retention import prune_processed
+
+    deleted = prune_processed()
+    logger.info("pruned %d processed-message rows", deleted)
+    return deleted
