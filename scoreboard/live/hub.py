@@ -26,8 +26,10 @@ this hub (one per ASGI process and event loop) owns delivery:
   transport, closing socket, negotiated extensions, another server) takes the ASGI send;
 - heartbeats every LIVE_HEARTBEAT_SECONDS: {"type": "heartbeat", "seq": N}, only to
   sockets nothing was written to since the previous round (a frame carries the cursor);
-- the last fragments of every event it fanned out, so a replay after a reconnect reuses
-  them instead of rendering per socket (replay.py).
+- the last fragments of the KEPT_EVENTS events it fanned out most recently, so a replay
+  after a reconnect reuses them instead of rendering per socket (replay.py renders, once,
+  an event it no longer keeps). What it keeps per event and per topic is bounded: a web
+  process serves for weeks, and every match of a season passes through it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import logging
 import threading
 import time
 import types
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any
 
@@ -56,6 +59,10 @@ CLOSE_TOO_SLOW = 4408
 EMBEDDED_RELAY_INTERVAL = 0.25  # seconds between polls for changes other processes wrote
 SUBSCRIBE_TIMEOUT = 5.0
 RETRY_DELAY = 1.0
+# Kept per process, least recently changed dropped first. Fragments run ~5-30 KB an event
+# (the timeline), so at most ~60 MB; a topic's sequence is a small int (~150 bytes).
+KEPT_EVENTS = 2000
+KEPT_TOPICS = 20_000
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -176,20 +183,28 @@ async def _finish(coro: Coroutine[Any, Any, Any], pending: Any) -> None:
     await _resume(coro, pending)
 
 
+def _keep(kept: OrderedDict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """Set `key` as the most recent entry; past `limit`, forget the least recent."""
+    kept[key] = value
+    kept.move_to_end(key)
+    if len(kept) > limit:
+        kept.popitem(last=False)
+
+
 class Hub:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.registry: dict[str, set[Connection]] = {}
         self.connections: set[Connection] = set()
-        self.latest_seq: dict[str, int] = {}  # topic -> highest seq seen
-        self.delivered_version: dict[int, int] = {}  # event id -> version fanned out
+        self.latest_seq: OrderedDict[str, int] = OrderedDict()  # topic -> highest seq seen
         self.dirty: set[Connection] = set()
         self.window_open = False
         self.window_latest: Update | None = None  # newest update queued in this window
         self.frames: dict[tuple[Any, ...], dict[str, Any]] = {}  # coalesced frames, per window
         self.round = 0  # heartbeat rounds
-        # event id -> (version, row, detail) last fanned out: replays reuse these renders.
-        self.fragments: dict[int, tuple[int, str, str]] = {}
+        # event id -> (version, row, detail) last fanned out: replays reuse these renders,
+        # and a version at or below the kept one is a duplicate.
+        self.fragments: OrderedDict[int, tuple[int, str, str]] = OrderedDict()
         self.subscribed = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.started_at = 0.0
@@ -278,16 +293,17 @@ class Hub:
         event_id = message["event_id"]
         version = message["version"]
         # At-least-once upstream (relay): a version already fanned out is a duplicate.
-        if self.delivered_version.get(event_id, 0) >= version:
+        # (One of an event no longer kept goes out again; browsers drop old versions.)
+        kept = self.fragments.get(event_id)
+        if kept is not None and kept[0] >= version:
             metrics.DUPLICATES.inc()
             return
-        self.delivered_version[event_id] = version
-        self.fragments[event_id] = (version, message["row"], message["detail"])
+        _keep(self.fragments, event_id, (version, message["row"], message["detail"]), KEPT_EVENTS)
         seq = message["seq"]
         topics = message["topics"]
         for topic in topics:
             if self.latest_seq.get(topic, 0) < seq:
-                self.latest_seq[topic] = seq
+                _keep(self.latest_seq, topic, seq, KEPT_TOPICS)
         groups = [self.registry[t] for t in topics if t in self.registry]
         if not groups:
             return

@@ -310,3 +310,37 @@ def test_it_closes_a_viewer_too_slow_to_keep_up_with_4408(
         assert conn not in get_hub().connections
 
     run(scenario)
+
+
+def test_a_server_keeps_the_fragments_of_a_bounded_number_of_events(
+    make_live_event: Callable[..., Event], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A web process serves for weeks: what it keeps per event must not grow with them.
+    from scoreboard.live import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "KEPT_EVENTS", 2)
+    watched = make_live_event()
+    others = [make_live_event(home="Leeds", away="Everton"), make_live_event(home="Fulham")]
+
+    async def scenario() -> None:
+        hub = get_hub()
+        comm = communicator(f"event.{watched.pk}")
+        assert (await comm.connect())[0]
+        await db(services.record_score, event=watched, side="home", player="Saka")
+        assert 'data-version="3"' in await receive_html(comm)
+        for other in others:
+            await db(services.record_score, event=other, side="home", player="Someone")
+        for _ in range(60):  # the hub sees the other events' changes too (no socket)
+            if set(hub.fragments) == {other.pk for other in others}:
+                break
+            await asyncio.sleep(0.05)
+        assert set(hub.fragments) == {other.pk for other in others}
+
+        # The event it forgot still reaches its viewer on its next change.
+        await db(services.record_score, event=watched, side="away", player="Palmer")
+        frame = await receive_html(comm)
+        assert f'id="event-header-{watched.pk}"' in frame and 'data-version="4"' in frame
+        assert len(hub.fragments) == 2
+        await comm.disconnect()
+
+    run(scenario)
