@@ -43,7 +43,7 @@ def describe_change(change: Change) -> str:
     if kind == "event_created":
         return "Event created"
     if kind == "details":
-        return "Details changed: " + ", ".join(sorted(data))
+        return "Details changed: " + ", ".join(sorted(set(data) - {"from"}))
     if kind == "status":
         return f"Status {_status(data.get('from', {}))} → {_status(data.get('to', {}))}"
     if kind == "clock":

@@ -56,7 +56,8 @@ def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) ->
 
     `live` while the event is live or at a break, and also for the change that takes it
     out of live (`change_data` of a status change carries the previous status), so the
-    "Live now" page sees it leave.
+    "Live now" page sees it leave. Likewise a kick-off moved to another day is published
+    to the day it leaves as well, whose page then drops the row.
     """
     kickoff_day = event.kickoff.astimezone(dt.UTC).date()
     topics = [
@@ -66,9 +67,13 @@ def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) ->
         day_topic(kickoff_day),
     ]
     was_live = False
-    if change_data:
-        previous = change_data.get("from")
-        was_live = isinstance(previous, dict) and previous.get("status") in LIVE_STATUSES
+    previous = (change_data or {}).get("from")
+    if isinstance(previous, dict):
+        was_live = previous.get("status") in LIVE_STATUSES
+        if isinstance(previous.get("kickoff"), str):
+            left = dt.datetime.fromisoformat(previous["kickoff"]).astimezone(dt.UTC).date()
+            if left != kickoff_day:
+                topics.append(day_topic(left))
     if event.status in LIVE_STATUSES or was_live:
         topics.append(LIVE)
     return topics

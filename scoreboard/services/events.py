@@ -154,9 +154,12 @@ def update_event_details(
 ) -> Event:
     event = lock_event(event, expected_version=expected_version)
     changed: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
     if kickoff is not None and kickoff != event.kickoff:
         if timezone.is_naive(kickoff):
             raise InvalidChange("kick-off must be an aware datetime")
+        # The page of the day it leaves hears of it too (live/topics.py).
+        previous["kickoff"] = event.kickoff.isoformat()
         event.kickoff = kickoff
         changed["kickoff"] = kickoff.isoformat()
     if venue is not None and venue != event.venue:
@@ -174,7 +177,8 @@ def update_event_details(
         raise InvalidChange("an event needs two different teams")
     if not changed:
         raise InvalidChange("nothing to change")
-    commit_change(event, kind="details", data=changed, actor=actor)
+    data = {**changed, "from": previous} if previous else changed
+    commit_change(event, kind="details", data=data, actor=actor)
     return event
 
 

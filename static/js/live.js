@@ -311,7 +311,18 @@
   // ---- after every change: sweep "Live now", localise times ----------------------------
   function afterApply () {
     sweepLiveNow()
+    sweepDay()
     tick()
+  }
+
+  function sweepDay () {
+    // A row whose kick-off moved to another day: this day's page, fetched again, drops it.
+    var root = liveRoot()
+    if (!root || root.getAttribute('data-page') !== 'day') return
+    var rows = root.querySelectorAll('.row[data-kickoff]')
+    for (var i = 0; i < rows.length; i++) {
+      if (!pageWants(rows[i])) { refetchRegion(0); return }
+    }
   }
 
   function sweepLiveNow () {

@@ -3,9 +3,11 @@ page within 1 s, without a reload (issue 3, acceptance 1)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from scoreboard import services
@@ -121,6 +123,29 @@ def test_it_adds_an_event_that_goes_live_to_live_now(
     editor(services.change_status, event=fixture.pk, status="live")
 
     expect(page.locator(f"#event-row-{fixture.pk}")).to_be_visible(timeout=2000)
+
+
+def test_it_moves_a_fixture_between_day_pages_when_its_kickoff_moves(
+    page: Page, asgi_server: AsgiServer, editor, world: World
+) -> None:
+    day = timezone.now().date() + dt.timedelta(days=2)
+    kickoff = dt.datetime.combine(day, dt.time(15), tzinfo=dt.UTC)
+    fixture = world.event("Liverpool", "Everton", kickoff=kickoff)
+    stays = world.event("Fulham", "Wolves", kickoff=kickoff)
+    later = page.context.new_page()
+    open_live(page, asgi_server, f"/day/{day.isoformat()}/?tz=UTC")
+    open_live(later, asgi_server, f"/day/{(day + dt.timedelta(days=1)).isoformat()}/?tz=UTC")
+    row = f"#event-row-{fixture.pk}"
+    expect(page.locator(row)).to_be_visible()
+    expect(later.locator(row)).to_have_count(0)
+    page.evaluate("window.__sameDocument = true")
+
+    editor(services.update_event_details, event=fixture.pk, kickoff=kickoff + dt.timedelta(days=1))
+
+    expect(page.locator(row)).to_have_count(0, timeout=2000)  # left the day it was on
+    expect(later.locator(row)).to_be_visible(timeout=2000)  # joined the new day
+    expect(page.locator(f"#event-row-{stays.pk}")).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True
 
 
 def test_it_ticks_the_clock_and_freshness_in_the_browser(
