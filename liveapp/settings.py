@@ -73,6 +73,9 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-not-for-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# Set: `/metrics` answers only `Authorization: Bearer <this>` (a Prometheus scrape config's
+# `authorization` block); unset: open, for a network where only the scraper reaches it.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 REDIS_URL = env_str("REDIS_URL")

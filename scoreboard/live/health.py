@@ -2,10 +2,13 @@
 
 `/healthz` (scoreboard.views) stays cheap: it says the process serves requests.
 `/readyz` says it can do its job: a load balancer stops sending traffic while it is 503.
-Each ASGI process exports its own metrics; scrape every process.
+Each ASGI process exports its own metrics; scrape every process. With METRICS_TOKEN set,
+`/metrics` answers only a scraper that sends it (`Authorization: Bearer <token>`).
 """
 
 from __future__ import annotations
+
+import hmac
 
 from django.conf import settings
 from django.db import connection
@@ -16,6 +19,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    token = settings.METRICS_TOKEN
+    if token:
+        sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            response = JsonResponse(
+                {"error": "unauthorized", "message": "send the metrics token as a Bearer token"},
+                status=401,
+            )
+            response["WWW-Authenticate"] = "Bearer"
+            return response
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
