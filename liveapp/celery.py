@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterable
 from typing import Any
 
+from billiard.process import current_process
 from celery import Celery
 from celery.signals import task_postrun, worker_process_init, worker_ready
+from django.conf import settings
 from django.db import close_old_connections
+from prometheus_client import start_http_server
 
 from liveapp.memory import freeze_startup_objects
+
+logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveapp.settings")
 
@@ -24,6 +30,30 @@ app.autodiscover_tasks()
 @worker_process_init.connect  # each prefork child
 def _freeze(**_: object) -> None:
     freeze_startup_objects()
+
+
+@worker_ready.connect
+def _serve_metrics_of_solo_worker(sender: Any = None, **_: object) -> None:
+    # Under the solo pool the main process runs the tasks, so it holds their metrics.
+    if type(getattr(sender, "pool", None)).__module__ == "celery.concurrency.solo":
+        _serve_metrics(settings.WORKER_METRICS_PORT)
+
+
+@worker_process_init.connect
+def _serve_metrics_of_child(**_: object) -> None:
+    # Each prefork child keeps its own counters: child N serves them on the port + N.
+    port = settings.WORKER_METRICS_PORT
+    _serve_metrics(port + getattr(current_process(), "index", 0) if port else 0)
+
+
+def _serve_metrics(port: int) -> None:
+    """This process's Prometheus metrics on 127.0.0.1:`port` (0: not served)."""
+    if not port:
+        return
+    try:
+        start_http_server(port, addr="127.0.0.1")
+    except OSError as exc:  # a port taken must not stop the worker from working
+        logger.warning("worker metrics not served on port %s: %s", port, exc)
 
 
 @task_postrun.connect

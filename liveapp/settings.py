@@ -220,6 +220,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # liveapp/celery.py hands each task's connection back to the pool instead.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TIMEZONE = "UTC"
+# Set: each worker process serves its Prometheus metrics on 127.0.0.1 (a solo-pool worker
+# on this port, prefork child N on this port + N); one value per worker command (Procfile).
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "relay-unpublished-changes": {
         "task": "scoreboard.tasks.relay_unpublished",
