@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
@@ -25,6 +27,15 @@ from .ingest import quarantine
 class PushConsumer(AsyncHttpConsumer):
     # No channel layer per request: nothing is ever sent to this consumer.
     channel_layer_alias = "__feeds_push_no_channel_layer__"
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every message, a thread hop
+        # each; a push reaches the database only to quarantine, through
+        # `database_sync_to_async`, which closes them around that call itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def http_request(self, message: dict[str, Any]) -> None:
         if self.scope["method"] != "POST":
@@ -54,7 +65,7 @@ class PushConsumer(AsyncHttpConsumer):
             messages = adapter.batch(body)
         except WebhookRefused as exc:
             # Signed by the provider but unreadable: keep it for a human to look at.
-            await sync_to_async(quarantine)(
+            await database_sync_to_async(quarantine)(
                 provider=provider,
                 raw=body.decode("utf-8", "replace"),
                 reason=f"{exc.code}: {exc.message}",
