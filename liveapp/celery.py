@@ -32,16 +32,10 @@ def _freeze(**_: object) -> None:
     freeze_startup_objects()
 
 
-@worker_ready.connect
-def _serve_metrics_of_solo_worker(sender: Any = None, **_: object) -> None:
-    # Under the solo pool the main process runs the tasks, so it holds their metrics.
-    if type(getattr(sender, "pool", None)).__module__ == "celery.concurrency.solo":
-        _serve_metrics(settings.WORKER_METRICS_PORT)
-
-
-@worker_process_init.connect
-def _serve_metrics_of_child(**_: object) -> None:
-    # Each prefork child keeps its own counters: child N serves them on the port + N.
+@worker_process_init.connect  # each prefork child, and a solo pool's main process
+def _serve_worker_metrics(**_: object) -> None:
+    # Whatever runs the tasks holds their counters: prefork child N serves them on the
+    # port + N; the solo pool's process (no index) on the port itself.
     port = settings.WORKER_METRICS_PORT
     _serve_metrics(port + getattr(current_process(), "index", 0) if port else 0)
 

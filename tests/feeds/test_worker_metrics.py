@@ -38,7 +38,7 @@ def metric(text: str, line_start: str) -> float:
 @pytest.mark.parametrize("pool", ["solo", "prefork"])
 def test_a_worker_serves_the_metrics_of_what_it_applied(worker_factory, pool: str) -> None:
     port = free_port()
-    worker_factory(concurrency=1, pool=pool, env={"WORKER_METRICS_PORT": str(port)})
+    worker = worker_factory(concurrency=1, pool=pool, env={"WORKER_METRICS_PORT": str(port)})
     match_id = f"metrics-{pool}"
     new_match_event("football", match_id)
     messages, _ = simulated_messages("football", seed=3, match_id=match_id, clock=False)
@@ -58,3 +58,4 @@ def test_a_worker_serves_the_metrics_of_what_it_applied(worker_factory, pool: st
     assert applied >= 4
     latencies = metric(text, 'scoreline_feed_receive_to_commit_seconds_count{provider="sim"}')
     assert latencies == applied
+    assert "worker metrics not served" not in worker.log_tail(400)  # bound once, cleanly
