@@ -52,6 +52,7 @@ from websockets.protocol import State
 
 from scoreboard.live import metrics
 from scoreboard.live.topics import detail_event_ids
+from scoreboard.lru import keep
 
 logger = logging.getLogger(__name__)
 
@@ -183,14 +184,6 @@ async def _finish(coro: Coroutine[Any, Any, Any], pending: Any) -> None:
     await _resume(coro, pending)
 
 
-def _keep(kept: OrderedDict[Any, Any], key: Any, value: Any, limit: int) -> None:
-    """Set `key` as the most recent entry; past `limit`, forget the least recent."""
-    kept[key] = value
-    kept.move_to_end(key)
-    if len(kept) > limit:
-        kept.popitem(last=False)
-
-
 class Hub:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -298,12 +291,12 @@ class Hub:
         if kept is not None and kept[0] >= version:
             metrics.DUPLICATES.inc()
             return
-        _keep(self.fragments, event_id, (version, message["row"], message["detail"]), KEPT_EVENTS)
+        keep(self.fragments, event_id, (version, message["row"], message["detail"]), KEPT_EVENTS)
         seq = message["seq"]
         topics = message["topics"]
         for topic in topics:
             if self.latest_seq.get(topic, 0) < seq:
-                _keep(self.latest_seq, topic, seq, KEPT_TOPICS)
+                keep(self.latest_seq, topic, seq, KEPT_TOPICS)
         groups = [self.registry[t] for t in topics if t in self.registry]
         if not groups:
             return

@@ -25,6 +25,7 @@ from typing import Any
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from scoreboard.lru import keep
 from scoreboard.models import Event, Incident, Team
 from scoreboard.rules.base import SIDES
 from scoreboard.selectors import count_marks
@@ -72,10 +73,7 @@ def attach_timelines(events: dict[int, Event]) -> None:
         new = [_incident(row) for row in timeline[start:]]
         items += [timeline_entry(entry) for entry in timeline_entries_of(event, new, totals)]
         with _kept_lock:
-            _kept[key] = Kept(tuple(timeline), tuple(items), dict(totals))
-            _kept.move_to_end(key)
-            if len(_kept) > TIMELINES_KEPT:
-                _kept.popitem(last=False)
+            keep(_kept, key, Kept(tuple(timeline), tuple(items), dict(totals)), TIMELINES_KEPT)
         event.timeline_items = mark_safe("".join(items))
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from scoreboard.lru import keep
 from scoreboard.models import Event, Incident, IncidentKind, Status
 from scoreboard.rules import Score, rules_for
 from scoreboard.rules.tennis import TennisRules
@@ -276,9 +277,7 @@ def timeline_entry(entry: dict[str, Any]) -> SafeString:
             return html
     html = mark_safe(render_to_string("scoreboard/partials.html#timeline-entry", {"entry": entry}))
     with _entry_html_lock:
-        _entry_html[key] = html
-        if len(_entry_html) > TIMELINE_ENTRIES_KEPT:
-            _entry_html.popitem(last=False)
+        keep(_entry_html, key, html, TIMELINE_ENTRIES_KEPT)
     return html
 
 
