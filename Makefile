@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # batches come back (the Redis transport can lose one popped but not yet recorded).
 TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: run test lint bench-live bench-ingest bench-api
+.PHONY: run test lint bench-live bench-ingest bench-api bench-glass
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -71,3 +71,18 @@ BENCH_API_ARGS ?=
 bench-api: $(STAMP)
 	BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) BENCH_API_REDIS_URL=$(BENCH_API_REDIS_URL) \
 		$(PY) -W ignore -m bench.api.run --seconds $(BENCH_API_SECONDS) --connections 32 $(BENCH_API_ARGS)
+
+# Feed to screen (bench/glass/run.py): signed pushes at RATE msg/s (default 200) over EVENTS
+# simulated matches (200) to the Procfile's distributed processes, VIEWERS sockets (1000)
+# subscribed as the pages subscribe; latency push sent -> frame received, with the bare
+# pipeline (HTTP intake, psycopg insert, Redis PUBLISH, websockets.broadcast) in the same run.
+BENCH_GLASS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_bench_glass
+BENCH_GLASS_REDIS_URL ?= redis://127.0.0.1:6379/7
+BENCH_GLASS_ARGS ?=
+given = $(if $(filter command line environment,$(origin $(1))),--$(2) $($(1)))
+
+bench-glass: $(STAMP)
+	$(PY) -m bench.glass.run $(call given,RATE,rate) $(call given,EVENTS,events) \
+		$(call given,VIEWERS,viewers) $(call given,SECONDS,seconds) \
+		--database-url $(BENCH_GLASS_DATABASE_URL) --redis-url $(BENCH_GLASS_REDIS_URL) \
+		--broker-url $(TEST_CELERY_BROKER_URL) $(BENCH_GLASS_ARGS)

@@ -233,7 +233,12 @@ def _apply_events(
             else:
                 # The receipt time rides in the change payload: latency is measured from
                 # the feed.
-                actor = Actor(source=Source.FEED, detail=provider, received_at=received_at)
+                actor = Actor(
+                    source=Source.FEED,
+                    detail=provider,
+                    received_at=received_at,
+                    upstream_at=message.ts,
+                )
                 outcome, changes = _apply_message(
                     uow, event, state, message, raw, provider, actor, reads.locks[event_id],
                     skips, received_at,

@@ -94,9 +94,17 @@ class Update:
         self.detail: str = message["detail"] + message["row"]
         self.cursor: str = message["cursor"]
         self.ts: dict[str, float | None] = message["ts"]
-        # The common case, one update per frame: the whole frame is ready for every socket.
-        self.frame_row = {"type": "websocket.send", "text": self.row + self.cursor}
-        self.frame_detail = {"type": "websocket.send", "text": self.detail + self.cursor}
+        # The common case, one update per frame, written at once: the whole frame is
+        # ready for every socket.
+        cursor = stamp_sent(self.cursor, time.time())
+        self.frame_row = {"type": "websocket.send", "text": self.row + cursor}
+        self.frame_detail = {"type": "websocket.send", "text": self.detail + cursor}
+
+
+def stamp_sent(cursor: str, at: float) -> str:
+    """The cursor with `data-sent`: when the hub wrote the frame (epoch seconds), so a
+    client can split its delay into ours and the network's. Once per frame built."""
+    return cursor.replace(' data-seq="', f' data-sent="{at:.4f}" data-seq="', 1)
 
 
 def wire_of(frame: dict[str, Any]) -> bytes:
@@ -318,6 +326,7 @@ class Hub:
         if written:
             metrics.FRAMES_OUT.labels(kind="html").inc(written)
             self._observe_delivery(update.ts)
+            self._observe_glass({update: written})
 
     def _enqueue(self, conn: Connection, update: Update) -> None:
         if conn.closing:
@@ -347,12 +356,14 @@ class Hub:
         dirty, self.dirty = self.dirty, set()
         latest, self.window_latest = self.window_latest, None
         written = 0
+        shown: dict[Update, int] = {}
         for conn in dirty:
-            if self._flush(conn):
+            if self._flush(conn, shown):
                 written += 1
         self.frames.clear()
         if written:
             metrics.FRAMES_OUT.labels(kind="html").inc(written)
+            self._observe_glass(shown)
             if latest is not None:
                 self._observe_delivery(latest.ts)
             # Still busy: keep coalescing for one more window before going eager again.
@@ -360,8 +371,11 @@ class Hub:
         else:
             self.window_open = False
 
-    def _flush(self, conn: Connection) -> bool:
-        """Send a connection's pending updates as one frame. True if a frame was written."""
+    def _flush(self, conn: Connection, shown: dict[Update, int] | None = None) -> bool:
+        """Send a connection's pending updates as one frame. True if a frame was written.
+
+        `shown` counts, per update, the sockets a frame showing it went to (goal to glass);
+        without it they are observed here."""
         if not conn.outbox or conn.busy or conn.held or conn.closing:
             return False
         updates = list(conn.outbox.values())
@@ -373,8 +387,6 @@ class Hub:
             updates = [u for u in updates if u.seq > conn.skip_through]
             if not updates:
                 return False
-        if len(updates) == 1 and not covers:
-            return self._write(conn, conn.frame_of(updates[0]))
         if len(updates) > 1:
             metrics.COALESCED.inc(len(updates) - 1)
             updates.sort(key=lambda u: u.seq)
@@ -392,7 +404,14 @@ class Hub:
         if frame is None:
             frame = self._coalesced_frame(updates, details, dict(key[1]))
             self.frames[key] = frame
-        return self._write(conn, frame)
+        if not self._write(conn, frame):
+            return False
+        counts = shown if shown is not None else {}
+        for update in updates:
+            counts[update] = counts.get(update, 0) + 1
+        if shown is None:
+            self._observe_glass(counts)
+        return True
 
     @staticmethod
     def _coalesced_frame(
@@ -403,9 +422,10 @@ class Hub:
         if covers:
             from scoreboard.live.publisher import render_cursor
 
-            parts.append(render_cursor(last.seq, covers=covers))
+            cursor = render_cursor(last.seq, covers=covers)
         else:
-            parts.append(last.cursor)
+            cursor = last.cursor
+        parts.append(stamp_sent(cursor, time.time()))
         return {"type": "websocket.send", "text": "".join(parts)}
 
     def _write(self, conn: Connection, frame: dict[str, Any]) -> bool:
@@ -459,6 +479,15 @@ class Hub:
         self.unregister(conn)
         if self.loop is not None:
             self.loop.create_task(conn.on_too_slow())
+
+    @staticmethod
+    def _observe_glass(shown: dict[Update, int]) -> None:
+        """Goal to glass: received by our feed intake -> written, once per socket."""
+        now = time.time()
+        for update, sockets in shown.items():
+            received = update.ts.get("received")
+            if received:
+                metrics.GOAL_TO_GLASS.observe(max(0.0, now - received), sockets)
 
     def _observe_delivery(self, ts: dict[str, float | None]) -> None:
         now = time.time()

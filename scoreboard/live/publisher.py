@@ -20,7 +20,8 @@ Only then is `published_at` set, so a crash in between leaves the change for the
 Message (JSON over Redis; a dict in embedded mode):
     {"seq", "event_id", "version", "covers_from", "topics", "row", "detail", "cursor",
      "data",
-     "ts": {"received", "committed", "published"}}   # ts: epoch seconds, received may be null
+     "ts": {"upstream", "received", "committed", "published"}}
+    # ts: epoch seconds; upstream (the provider's clock) and received are null for staff edits
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ def build_group_message(changes: list[Change], event: Event | None = None) -> di
                 topics.append(topic)
     payload = last.payload or {}
     received = [r for r in (received_at(c.payload or {}) for c in changes) if r is not None]
+    upstream = [u for u in (_epoch((c.payload or {}).get("upstream_at")) for c in changes) if u]
     return {
         "seq": last.pk,
         "event_id": event.pk,
@@ -141,6 +143,7 @@ def build_group_message(changes: list[Change], event: Event | None = None) -> di
         "cursor": render_cursor(last.pk, covers=covers),
         "data": {"kind": last.kind, "data": payload.get("data"), "event": payload.get("event")},
         "ts": {  # the oldest change's: latency is counted for the longest wait
+            "upstream": min(upstream, default=None),  # the provider's clock
             "received": min(received, default=None),
             "committed": changes[0].created_at.timestamp(),
             "published": None,

@@ -51,6 +51,16 @@ def day_topic(day: dt.date) -> str:
     return f"day.{day.isoformat()}"
 
 
+def live_topic(sport_slug: str = "") -> str:
+    """What the "Live now" page subscribes to: one sport's topic when it shows one sport
+    (it then gets that sport's changes only, not every live match's), else `live`."""
+    if sport_slug:
+        topic = sport_topic(sport_slug)
+        if _TOPIC_RE.match(topic):
+            return topic
+    return LIVE
+
+
 def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) -> list[str]:
     """Every topic a change of `event` is published to.
 

@@ -35,6 +35,9 @@ class Actor:
     # When the upstream message behind this change was received (epoch seconds), so
     # end-to-end latency is measured from the feed, not from the commit.
     received_at: float | None = None
+    # The provider's own timestamp of that message (epoch seconds): the feed's side of
+    # goal-to-glass, reported next to ours.
+    upstream_at: float | None = None
 
 
 SYSTEM = Actor()
@@ -69,6 +72,8 @@ def new_change(*, event: Event | None, kind: str, data: dict[str, Any], actor: A
         payload["event"] = event_snapshot(event)
     if actor.received_at is not None:
         payload["received_at"] = actor.received_at
+    if actor.upstream_at is not None:
+        payload["upstream_at"] = actor.upstream_at
     return Change(
         event=event,
         kind=kind,
