@@ -303,8 +303,6 @@ LIVE_CHANNEL = env_str(
 # Batched writes (ingestion) are published by the outbox publisher process
 # (`manage.py publish_live`), coalesced per event; 0: by the writer, after its commit.
 LIVE_OUTBOX_PUBLISHER = env_bool("LIVE_OUTBOX_PUBLISHER", True)
-# Its pause after each round, as a multiple of the round's time (1.0: at most ~half a core).
-LIVE_OUTBOX_YIELD = env_float("LIVE_OUTBOX_YIELD", 1.0)
 FEED_SILENT_AFTER_SECONDS = env_int("FEED_SILENT_AFTER_SECONDS", 60)
 # Ingest workers read provider priorities per competition at most this often (a change
 # in admin takes effect within it). 0: every batch reads them.

@@ -78,7 +78,9 @@ def intake_app() -> Any:
         headers = dict(scope["headers"])
         stamp = headers.get(b"x-feed-timestamp", b"")
         mac = hmac.new(secret, stamp + b"." + body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(b"sha256=" + mac.encode(), headers.get(b"x-feed-signature", b"")):
+        if not hmac.compare_digest(
+            b"sha256=" + mac.encode(), headers.get(b"x-feed-signature", b"")
+        ):
             await _respond(send, 401, b'{"error": "bad_signature"}')
             return
         for item in json.loads(body)["messages"]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from bench.glass.analyze import Result, Version, analyze
+from bench.glass.analyze import STAGES, Result, Version, analyze
 from bench.glass.feed import Plan, Sender, plan_matches
 from bench.live.common import cpu_of, percentile
 from bench.live.run import LineReader, Procs, raise_fd_limit, wait_port
@@ -55,7 +54,9 @@ def procfile_commands(port: int, metrics_base: int) -> dict[str, str]:
             continue
         command = command.strip().replace("--port 8000", f"--port {port}")
         for k in range(1, 10):
-            command = command.replace(f"WORKER_METRICS_PORT=920{k}", f"WORKER_METRICS_PORT={metrics_base + k}")
+            command = command.replace(
+                f"WORKER_METRICS_PORT=920{k}", f"WORKER_METRICS_PORT={metrics_base + k}"
+            )
         commands[name.strip()] = command
     return commands
 
@@ -105,7 +106,7 @@ class Sampler(threading.Thread):
                     if line.startswith("VmRSS:"):
                         self.rss_mb.append(int(line.split()[1]) / 1024)
                 self.queue.append(self.depth())
-            except Exception:  # noqa: BLE001 - a sample missed is only a sample
+            except Exception:
                 continue
 
 
@@ -194,7 +195,7 @@ def expected_from_taps(
     return expected
 
 
-def main() -> None:  # noqa: C901, PLR0915 - one linear script, in the order it runs
+def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rate", type=float, default=200)
     p.add_argument("--events", type=int, default=200)
@@ -247,9 +248,8 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script, in the order it 
     purge_queues(["celery", "ingest", "ingest.0", "ingest.1"])
     ensure_provider("glass", Provider.Kind.PUSH)
     print(f"-- planning {args.events} matches", file=sys.stderr, flush=True)
-    plan = plan_matches(
-        events=args.events, rate=args.rate, seconds=args.seconds, stamp=str(int(time.time()))
-    )
+    stamp = str(int(time.time()))
+    plan = plan_matches(events=args.events, rate=args.rate, seconds=args.seconds, stamp=stamp)
     for match in plan.matches:
         event = create_match_event(
             sport_kind=match.sport, providers=["glass"], match_id=match.match_id, priorities={}
@@ -281,7 +281,9 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script, in the order it 
         def processed() -> int:
             from scoreboard.feeds.models import ProcessedMessage
 
-            return ProcessedMessage.objects.filter(provider="glass").count()
+            return ProcessedMessage.objects.filter(
+                provider="glass", message_id__startswith=f"glass-{stamp}-"
+            ).count()
 
         wait_until(lambda: processed() >= len(plan.matches) and unpublished() == 0, 120, 0.5)
         connection.close()
@@ -298,13 +300,23 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script, in the order it 
         sampler.start()
         servers = [p.pid for p in started.values()]
         client_pids = [c.pid for c in clients]
-        cpu0, ccpu0, pg0, t0 = cpu_of(_tree(servers)), cpu_of(client_pids), cpu_of_postgres(), time.time()
+        cpu0, ccpu0, pg0, t0 = (
+            cpu_of(_tree(servers)),
+            cpu_of(client_pids),
+            cpu_of_postgres(),
+            time.time(),
+        )
         print(f"-- ours: {len(plan.sends)} pushes at {args.rate}/s", file=sys.stderr, flush=True)
         took = sender.send_all(plan.sends, args.rate)
         warm_n = len(plan.matches)
         wait_until(lambda: processed() >= warm_n + len(plan.sends) and unpublished() == 0, 60, 0.2)
         time.sleep(1.0)  # the last frames reach the viewers
-        cpu1, ccpu1, pg1, t1 = cpu_of(_tree(servers)), cpu_of(client_pids), cpu_of_postgres(), time.time()
+        cpu1, ccpu1, pg1, t1 = (
+            cpu_of(_tree(servers)),
+            cpu_of(client_pids),
+            cpu_of_postgres(),
+            time.time(),
+        )
         sampler.done.set()
         tap.done.set()
         recordings = collect_viewers(clients, readers)
@@ -337,7 +349,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script, in the order it 
                        versions=versions, initial=initial, final=final)  # fmt: skip
         _count_failed(ours, topics, recordings, expected)
         rows = sorted(m["row"] for m in tap.messages)
-        details = sorted(m["detail"] for m in tap.messages)
+        details = sorted(m["detail"] for m in tap.messages if m["detail"])
         out.update(ours.summary())
         out.update(
             connected=sum(len(r["numbers"]) for r in recordings),
@@ -345,7 +357,9 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script, in the order it 
             messages=len(plan.sends),
             changes=len(changes),
             send_seconds=round(took, 2),
-            send_late_p99_ms=round(percentile(sorted(sender.late), 99) * 1000, 1) if sender.late else 0.0,
+            send_late_p99_ms=round(percentile(sorted(sender.late), 99) * 1000, 1)
+            if sender.late
+            else 0.0,
             push_errors=sender.errors,
             server_cpu_pct=round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
             postgres_cpu_pct=round(100 * (pg1 - pg0) / (t1 - t0), 1),
@@ -385,15 +399,21 @@ def bare_run(args, plan: Plan, topics: list[str], procs: Procs, work: Path, ours
     matches = {m.match_id: [m.event_id, m.sport_slug] for m in plan.matches}
     (work / "matches.json").write_text(json.dumps(matches))
     channel = f"bench:glass:bare:{os.getpid()}"
-    bare_env = {**os.environ, "GLASS_SECRET": SECRET, "GLASS_CHANNEL": channel,
-                "GLASS_ROW_BYTES": str(ours["frames_row_median_bytes"]),
-                "GLASS_DETAIL_BYTES": str(ours["frames_detail_median_bytes"]),
-                "GLASS_MATCHES": str(work / "matches.json"),
-                "GLASS_DATABASE_URL": args.database_url, "GLASS_REDIS_URL": args.redis_url}  # fmt: skip
+    bare_env = {
+        **os.environ,
+        "GLASS_SECRET": SECRET,
+        "GLASS_CHANNEL": channel,
+        "GLASS_ROW_BYTES": str(ours["frames_row_median_bytes"]),
+        "GLASS_DETAIL_BYTES": str(ours["frames_detail_median_bytes"]),
+        "GLASS_MATCHES": str(work / "matches.json"),
+        "GLASS_DATABASE_URL": args.database_url,
+        "GLASS_REDIS_URL": args.redis_url,
+    }
     intake_port, fanout_port = args.port + 10, args.port + 11
     intake = procs.start(
         [PY, "-m", "uvicorn", "bench.glass.bare:intake_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(intake_port), "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
+         "--port", str(intake_port), "--lifespan", "off", "--no-access-log",
+         "--log-level", "warning"],
         bare_env, work / "bare.intake.log", stdout=subprocess.DEVNULL,
     )  # fmt: skip
     fanout = procs.start(
@@ -485,11 +505,7 @@ def _table(out: dict) -> None:
         print(f"  {name:5} p50 {out[f'{prefix}p50_ms']:7.1f}  p95 {out[f'{prefix}p95_ms']:7.1f}  "
               f"p99 {out[f'{prefix}p99_ms']:7.1f}  lost {out[f'{prefix}lost']}/"
               f"{out[f'{prefix}expected']}", file=sys.stderr)  # fmt: skip
-        stages = "  ".join(
-            f"{k.removeprefix(prefix).removesuffix('_p99_ms')} {v}"
-            for k, v in out.items() if k.startswith(prefix) and k.endswith("_p99_ms")
-            and "to" in k
-        )  # fmt: skip
+        stages = "  ".join(f"{stage} {out.get(f'{prefix}{stage}_p99_ms')}" for stage in STAGES)
         print(f"        stage p99 ms: {stages}", file=sys.stderr)
     print(f"  not covered: {out.get('not_covered', '')}", file=sys.stderr, flush=True)
 

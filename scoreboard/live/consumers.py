@@ -80,6 +80,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # and what the replay already covered is skipped on release.
         hub.register(self.connection, hold=True)
         await self.accept()
+        # The publisher renders an event's detail only while its page is watched.
+        await hub.advertised_for(self.connection)
         replayed_through = 0
         if since is not None:
             replay = await database_sync_to_async(replay_since)(topics=topics, since=since)

@@ -63,14 +63,15 @@ def _trim(html: str) -> str:
     return "\n".join(line.strip(" \t") for line in html.strip().split("\n"))
 
 
-def render_event_fragments(event: Event) -> Fragments:
-    """Render from an event read by `selectors.event_detail` (annotated, timeline prefetched)."""
+def render_event_fragments(event: Event, *, with_detail: bool = True) -> Fragments:
+    """Render from an event read by `selectors.event_detail` (annotated, timeline
+    prefetched). Without `with_detail` only the row (detail "": nobody on its page)."""
     # Not in play: never "delayed", no feed-health query needed.
     event.feed_delayed = event.status in IN_PLAY and event.pk in feed_delayed_ids()
     context = {"event": event, "oob": True}
     return Fragments(
         row=_trim(render_to_string(f"{PARTIALS}#row", context)),
-        detail=_trim(render_to_string(f"{PARTIALS}#detail", context)),
+        detail=_trim(render_to_string(f"{PARTIALS}#detail", context)) if with_detail else "",
         version=event.version,
     )
 

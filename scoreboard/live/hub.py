@@ -39,6 +39,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import types
@@ -63,6 +65,7 @@ RETRY_DELAY = 1.0
 # Kept per process, least recently changed dropped first. Fragments run ~5-30 KB an event
 # (the timeline), so at most ~60 MB; a topic's sequence is a small int (~150 bytes).
 KEPT_EVENTS = 2000
+ADVERTISE_WAIT = 0.5  # seconds a new event-page socket waits for its interest to be known
 KEPT_TOPICS = 20_000
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -91,14 +94,25 @@ class Update:
         # The oldest version this update supersedes, when the publisher coalesced several.
         self.covers_from: int = message.get("covers_from") or self.version
         self.row: str = message["row"]
-        self.detail: str = message["detail"] + message["row"]
+        # No detail: nobody watched the event's page when the publisher rendered it
+        # (interest.py); a socket that watches it now is told to refetch instead.
+        self.detail: str | None = (
+            message["detail"] + message["row"] if message.get("detail") else None
+        )
         self.cursor: str = message["cursor"]
         self.ts: dict[str, float | None] = message["ts"]
         # The common case, one update per frame, written at once: the whole frame is
         # ready for every socket.
         cursor = stamp_sent(self.cursor, time.time())
         self.frame_row = {"type": "websocket.send", "text": self.row + cursor}
-        self.frame_detail = {"type": "websocket.send", "text": self.detail + cursor}
+        self.frame_detail = (
+            {"type": "websocket.send", "text": self.detail + cursor}
+            if self.detail is not None
+            else RESYNC_FRAME
+        )
+
+
+RESYNC_FRAME = {"type": "websocket.send", "text": json.dumps({"type": "resync"})}
 
 
 def stamp_sent(cursor: str, at: float) -> str:
@@ -209,6 +223,10 @@ class Hub:
         self.subscribed = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.started_at = 0.0
+        self.hub_id = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self.interest_changed = asyncio.Event()  # an event page got its first socket here
+        self.advertised: frozenset[int] = frozenset()  # what Redis has for this hub
+        self.advert_done = asyncio.Event()  # set after each advertisement
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -222,6 +240,7 @@ class Hub:
                 self.tasks.append(loop.create_task(self._embedded_relay()))
             else:
                 self.tasks.append(loop.create_task(self._listen()))
+                self.tasks.append(loop.create_task(self._advertise()))
             self.tasks.append(loop.create_task(self._heartbeats()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.subscribed.wait(), SUBSCRIBE_TIMEOUT)
@@ -255,7 +274,10 @@ class Hub:
         conn.held = hold
         self.connections.add(conn)
         for topic in conn.topics:
-            self.registry.setdefault(topic, set()).add(conn)
+            members = self.registry.setdefault(topic, set())
+            if not members and topic.startswith("event."):
+                self.interest_changed.set()  # the publisher must render its details now
+            members.add(conn)
         metrics.CONNECTIONS.set(len(self.connections))
 
     def release(self, conn: Connection, *, replayed_through: int = 0) -> None:
@@ -282,6 +304,21 @@ class Hub:
         conn.outbox.clear()
         conn.covers.clear()
         metrics.CONNECTIONS.set(len(self.connections))
+
+    async def advertised_for(self, conn: Connection) -> None:
+        """Wait (briefly) until the publisher can know `conn`'s event pages are watched:
+        a change committed after the socket's replay then carries their details."""
+        if settings.EMBEDDED or conn.detail_ids <= self.advertised:
+            return
+        with contextlib.suppress(TimeoutError):  # Redis slow or down: healing covers it
+            async with asyncio.timeout(ADVERTISE_WAIT):
+                while not conn.detail_ids <= self.advertised:
+                    self.advert_done.clear()
+                    await self.advert_done.wait()
+
+    def watched_events(self) -> frozenset[int]:
+        """Events this process has event-page sockets for (interest.py)."""
+        return detail_event_ids(tuple(self.registry))
 
     def latest_for(self, topics: Iterable[str]) -> int:
         return max((self.latest_seq.get(t, 0) for t in topics), default=0)
@@ -417,6 +454,8 @@ class Hub:
     def _coalesced_frame(
         updates: list[Update], details: frozenset[int], covers: dict[int, int]
     ) -> dict[str, Any]:
+        if any(u.detail is None and u.event_id in details for u in updates):
+            return RESYNC_FRAME  # a detail it needs was not rendered: refetch the page
         parts = [u.detail if u.event_id in details else u.row for u in updates]
         last = updates[-1]
         if covers:
@@ -543,6 +582,33 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
                     await client.aclose()
+
+    async def _advertise(self) -> None:
+        """Keep this process's watched events in Redis for the publisher (interest.py)."""
+        import redis.asyncio as aioredis
+
+        from scoreboard.live import interest
+
+        client = aioredis.from_url(settings.REDIS_URL)
+        try:
+            while True:
+                self.interest_changed.clear()
+                watched = self.watched_events()
+                try:
+                    await client.hset(interest.watching_key(), self.hub_id, interest.entry(watched))
+                    self.advertised = watched
+                    self.advert_done.set()
+                except Exception:
+                    logger.warning("hub: could not advertise watched events; retrying")
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the
+                # cancellation that stops the hub when the event is set at that moment.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(interest.REFRESH_SECONDS):
+                        await self.interest_changed.wait()
+        finally:
+            # The entry is not deleted: it goes stale by itself (interest.STALE_SECONDS).
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
     async def _embedded_relay(self) -> None:
         """Embedded mode: publish changes written by other processes (e.g. demo_feed)."""

@@ -21,7 +21,6 @@ from prometheus_client.utils import floatToGoString
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
-
 class WeightedHistogram(Collector):
     """A histogram that takes one value for many observations at once.
 
@@ -51,9 +50,7 @@ class WeightedHistogram(Collector):
         for bound, count in zip((*map(floatToGoString, self.bounds), "+Inf"), counts, strict=True):
             cumulative += count
             buckets.append((bound, cumulative))
-        yield HistogramMetricFamily(
-            self.name, self.documentation, buckets=buckets, sum_value=total
-        )
+        yield HistogramMetricFamily(self.name, self.documentation, buckets=buckets, sum_value=total)
 
 
 # Goal to glass: the feed message received by our webhook or poll -> the frame that shows

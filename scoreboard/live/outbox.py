@@ -7,10 +7,10 @@ render against well under 1 ms per applied message). So after commit the worker 
 and this process publishes them through `publisher.publish_pending`: per event one
 render for every change that arrived meanwhile. Rendering is thus bounded by events
 changed per wake-up, not by messages; under a flood a wake-up covers more changes and
-each message says which versions it supersedes (`covers_from`). After each round the
-loop pauses for LIVE_OUTBOX_YIELD times as long as the round took (1.0: at most about
-half a core), so ingestion keeps the CPU it needs and a flood costs viewers latency
-(coalesced updates), never correctness.
+each message says which versions it supersedes (`covers_from`). A round starts as soon
+as the previous one ends, with every wake-up that arrived meanwhile: there is no pause,
+because a round is cheap (a detail is rendered only for events somebody watches,
+interest.py) and a pause is latency every change pays (docs/ARCHITECTURE.md).
 
 Nothing is lost if a wake-up is: the change log is the outbox. When idle the loop
 publishes what has waited longer than `IDLE_RELAY_AGE` (the relay's job, faster), and
@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 
 import redis
 from django.conf import settings
@@ -66,12 +65,7 @@ def run(stop: threading.Event) -> None:
                 close_old_connections()
                 if ids:
                     metrics.OUTBOX_WAKEUPS.inc()
-                    started = time.perf_counter()
                     publish_pending(sorted(ids))
-                    # Yield as long as the work took: rendering never takes more than
-                    # about half a core from the workers; under a flood each round
-                    # then coalesces more changes per render instead of falling behind.
-                    stop.wait((time.perf_counter() - started) * settings.LIVE_OUTBOX_YIELD)
                 else:
                     relay_pending(min_age_seconds=IDLE_RELAY_AGE, relay="outbox")
         except (redis.RedisError, DatabaseError) as exc:

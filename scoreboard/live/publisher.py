@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from scoreboard import selectors
 from scoreboard.live import metrics
+from scoreboard.live.interest import watched_events
 from scoreboard.live.timelines import attach_timelines
 from scoreboard.live.topics import topics_for_event
 from scoreboard.models import Change, Event
@@ -104,13 +105,17 @@ def build_message(change: Change) -> dict[str, Any] | None:
     return build_group_message([change])
 
 
-def build_group_message(changes: list[Change], event: Event | None = None) -> dict[str, Any] | None:
+def build_group_message(
+    changes: list[Change], event: Event | None = None, *, with_detail: bool = True
+) -> dict[str, Any] | None:
     """One message for consecutive changes of one event (id order), rendered once.
 
     The fragments show the event as it is now, which supersedes every version the group
     carries: `covers_from` (and the cursor's `data-covers`) say so when there is more than
     one, so a browser that had the version before the first does not take the jump for a
     lost message. `event`: the event as `selectors.event_detail` reads it, if in hand.
+    Without `with_detail` (nobody is on the event's page, interest.py) only the row is
+    rendered and "detail" is empty.
     """
     last = changes[-1]
     if last.event_id is None:
@@ -119,7 +124,7 @@ def build_group_message(changes: list[Change], event: Event | None = None) -> di
 
     if event is None:
         event = selectors.event_detail(event_id=last.event_id)
-    fragments = render_event_fragments(event)
+    fragments = render_event_fragments(event, with_detail=with_detail)
     version = max(fragments.version, event.version, last.version)
     first = min(change.version for change in changes)
     covers = {event.pk: first} if first < version else None
@@ -181,29 +186,46 @@ def publish_pending(change_ids: list[int]) -> int:
     ):
         groups.setdefault(change.event_id, []).append(change)
     done = [change.pk for change in groups.pop(None, [])]  # nothing to show live
-    events = round_events(groups)
+    if not groups:
+        _mark_published(done)
+        return len(done)
+    watched = watched_events()  # None: unknown, render every detail
+    events = round_events(groups, details=watched)
     for group in sorted(groups.values(), key=lambda g: g[-1].pk):
         event = events.get(group[-1].event_id)
-        message = None if event is None else build_group_message(group, event)
+        message = (
+            None
+            if event is None
+            else build_group_message(
+                group, event, with_detail=watched is None or event.pk in watched
+            )
+        )
         if message is not None and not _dropped_for_test(group[-1].pk):
             message["ts"]["published"] = time.time()
             if not send(message):
                 break  # nobody to hand it to in this process: leave the rest to the relay
             _observe_publish(message)
         done.extend(change.pk for change in group)
-    if done:
-        Change.objects.filter(pk__in=done, published_at__isnull=True).update(
-            published_at=timezone.now()
-        )
+    _mark_published(done)
     return len(done)
 
 
-def round_events(event_ids: Iterable[int]) -> dict[int, Event]:
+def _mark_published(change_ids: list[int]) -> None:
+    if change_ids:
+        Change.objects.filter(pk__in=change_ids, published_at__isnull=True).update(
+            published_at=timezone.now()
+        )
+
+
+def round_events(
+    event_ids: Iterable[int], *, details: frozenset[int] | None = None
+) -> dict[int, Event]:
     """A round's events as the publisher renders them: every event in the same two
     queries, not two per event, and each timeline kept rendered from round to round,
-    checked against the incident rows read (timelines.py)."""
+    checked against the incident rows read (timelines.py). `details`: the events whose
+    detail (timeline) is rendered this round (None: all)."""
     events = selectors.events_by_id(event_ids=event_ids)
-    attach_timelines(events)
+    attach_timelines(events, render=details)
     return events
 
 

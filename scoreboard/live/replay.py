@@ -80,7 +80,7 @@ def _fragments(event_id: int, version: int) -> tuple[str, str]:
 
     # The hub keeps what it last fanned out (written on its loop; a dict read is atomic).
     pushed = get_hub().fragments.get(event_id)
-    if pushed is not None and pushed[0] >= version:
+    if pushed is not None and pushed[0] >= version and pushed[2]:  # detail rendered
         return pushed[1], pushed[2]
     found = _renders.get((event_id, version))
     if found is None:
