@@ -70,6 +70,8 @@ class Result:
     delivered: int = 0
     lost: int = 0
     stale_viewers: int = 0  # viewers not at the last version of every event they watch
+    lost_by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lost_sample: list[tuple[str, int, int]] = field(default_factory=list)  # topic, event, v
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
@@ -84,6 +86,8 @@ class Result:
         for q in (50, 95, 99):
             out[f"{prefix}p{q}_ms"] = round(percentile(every, q), 1)
         out[f"{prefix}max_ms"] = round(every[-1], 1) if every else float("nan")
+        for kind, lost in sorted(self.lost_by_kind.items()):
+            out[f"{prefix}lost_{kind}"] = lost
         for kind, values in sorted(self.latencies.items()):
             out[f"{prefix}p99_{kind}_ms"] = round(percentile(sorted(values), 99), 1)
         for stage in STAGES:
@@ -150,6 +154,11 @@ def analyze(
                 delivered = len(got[event] & wanted_versions)
                 result.delivered += delivered
                 result.lost += len(wanted_versions) - delivered
+                result.lost_by_kind[kind] += len(wanted_versions) - delivered
+                if len(result.lost_sample) < 50:
+                    result.lost_sample += [
+                        (topic, event, v) for v in sorted(wanted_versions - got[event])[:3]
+                    ]
                 if wanted_versions and last.get(event, 0) < final.get(event, 0):
                     stale = True
             result.stale_viewers += stale

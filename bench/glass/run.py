@@ -348,6 +348,8 @@ def main() -> None:
         ours = analyze(viewer_topics=topics, recordings=recordings, expected_by_topic=expected,
                        versions=versions, initial=initial, final=final)  # fmt: skip
         _count_failed(ours, topics, recordings, expected)
+        (work / "ours.lost.json").write_text(json.dumps(ours.lost_sample))
+        (work / "ours.tap.json").write_text(json.dumps(tap.messages))
         rows = sorted(m["row"] for m in tap.messages)
         details = sorted(m["detail"] for m in tap.messages if m["detail"])
         out.update(ours.summary())

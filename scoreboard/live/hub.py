@@ -355,7 +355,7 @@ class Hub:
                 self._enqueue(conn, update)
         else:
             for conn in list(targets):
-                if conn.held or conn.busy:
+                if conn.held or conn.busy or conn.outbox:  # keep the order of what waits
                     self._enqueue(conn, update)
                 elif self._write(conn, conn.frame_of(update)):
                     written += 1
@@ -417,9 +417,7 @@ class Hub:
             return False
         updates = list(conn.outbox.values())
         conn.outbox.clear()
-        covers = conn.covers
-        if covers:
-            conn.covers = {}
+        superseded, conn.covers = conn.covers, {}
         if conn.skip_through:
             updates = [u for u in updates if u.seq > conn.skip_through]
             if not updates:
@@ -427,10 +425,13 @@ class Hub:
         if len(updates) > 1:
             metrics.COALESCED.inc(len(updates) - 1)
             updates.sort(key=lambda u: u.seq)
-            # Updates the publisher already coalesced keep saying so in the merged cursor.
-            for u in updates:
-                if u.covers_from < u.version:
-                    covers[u.event_id] = min(covers.get(u.event_id, u.covers_from), u.covers_from)
+        # What the frame covers, per event it carries: from the oldest version an update
+        # superseded here, or the publisher coalesced (its own `covers_from`).
+        covers: dict[int, int] = {}
+        for u in updates:
+            oldest = min(superseded.get(u.event_id, u.covers_from), u.covers_from)
+            if oldest < u.version:
+                covers[u.event_id] = oldest
         details = conn.detail_ids
         # Sockets of one page kind share the outbox content in a window: build once.
         key = (
@@ -458,7 +459,8 @@ class Hub:
             return RESYNC_FRAME  # a detail it needs was not rendered: refetch the page
         parts = [u.detail if u.event_id in details else u.row for u in updates]
         last = updates[-1]
-        if covers:
+        own = {last.event_id: last.covers_from} if last.covers_from < last.version else {}
+        if covers and covers != own:  # the publisher's cursor does not say it all
             from scoreboard.live.publisher import render_cursor
 
             cursor = render_cursor(last.seq, covers=covers)
