@@ -335,6 +335,8 @@ def main() -> None:
         for m in tap.messages:
             for v in range(m["from"], m["version"] + 1):
                 if (m["event"], v) in versions and versions[(m["event"], v)].published is None:
+                    # The message's commit time is its oldest change's transaction's.
+                    versions[(m["event"], v)].committed = m["ts"]["committed"]
                     versions[(m["event"], v)].published = m["ts"]["published"]
         # What each topic should have carried: event and sport topics every version of
         # their events (from the change log, so a change never published is a loss);

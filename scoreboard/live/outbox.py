@@ -44,10 +44,11 @@ def wake_channel() -> str:
     return f"{settings.LIVE_CHANNEL}:outbox"
 
 
-def wake(change_ids: list[int]) -> None:
+def wake(change_ids: list[int], *, committed_at: float | None = None) -> None:
     """Hand a committed batch to the outbox publisher (best effort: the relay covers)."""
     try:
-        redis_client().publish(wake_channel(), json.dumps(change_ids))
+        message = {"ids": change_ids, "committed": committed_at}
+        redis_client().publish(wake_channel(), json.dumps(message))
     except redis.RedisError:
         metrics.PUBLISH_ERRORS.inc()
         logger.warning("could not wake the outbox publisher; the relay publishes")
@@ -61,11 +62,11 @@ def run(stop: threading.Event) -> None:
             pubsub.subscribe(wake_channel())
             logger.info("outbox publisher listening on %s", wake_channel())
             while not stop.is_set():
-                ids = _drain(pubsub)
+                committed = _drain(pubsub)
                 close_old_connections()
-                if ids:
+                if committed:
                     metrics.OUTBOX_WAKEUPS.inc()
-                    publish_pending(sorted(ids))
+                    publish_pending(sorted(committed), committed_at=committed)
                 else:
                     relay_pending(min_age_seconds=IDLE_RELAY_AGE, relay="outbox")
         except (redis.RedisError, DatabaseError) as exc:
@@ -75,12 +76,14 @@ def run(stop: threading.Event) -> None:
             pubsub.close()
 
 
-def _drain(pubsub: redis.client.PubSub) -> set[int]:
-    """Wait for one wake-up, then take every other one already queued (coalescing)."""
-    ids: set[int] = set()
+def _drain(pubsub: redis.client.PubSub) -> dict[int, float | None]:
+    """Wait for one wake-up, then take every other one already queued (coalescing).
+    Returns change id -> when its transaction committed."""
+    committed: dict[int, float | None] = {}
     message = pubsub.get_message(timeout=POLL_SECONDS)
-    while message is not None and len(ids) < MAX_IDS:
+    while message is not None and len(committed) < MAX_IDS:
         if message.get("type") == "message":
-            ids.update(json.loads(message["data"]))
+            woken = json.loads(message["data"])
+            committed.update(dict.fromkeys(woken["ids"], woken["committed"]))
         message = pubsub.get_message(timeout=0)
-    return ids
+    return committed

@@ -106,7 +106,11 @@ def build_message(change: Change) -> dict[str, Any] | None:
 
 
 def build_group_message(
-    changes: list[Change], event: Event | None = None, *, with_detail: bool = True
+    changes: list[Change],
+    event: Event | None = None,
+    *,
+    with_detail: bool = True,
+    committed_at: float | None = None,
 ) -> dict[str, Any] | None:
     """One message for consecutive changes of one event (id order), rendered once.
 
@@ -150,13 +154,16 @@ def build_group_message(
         "ts": {  # the oldest change's: latency is counted for the longest wait
             "upstream": min(upstream, default=None),  # the provider's clock
             "received": min(received, default=None),
-            "committed": changes[0].created_at.timestamp(),
+            # The commit of the oldest change if known, else when its row was written.
+            "committed": committed_at or changes[0].created_at.timestamp(),
             "published": None,
         },
     }
 
 
-def publish_changes(change_ids: list[int], *, batched: bool = False) -> None:
+def publish_changes(
+    change_ids: list[int], *, batched: bool = False, committed_at: float | None = None
+) -> None:
     """After commit: publish what one transaction appended.
 
     A service call's change (a staff edit) is published here and now. A batch's
@@ -167,16 +174,20 @@ def publish_changes(change_ids: list[int], *, batched: bool = False) -> None:
     if batched and settings.LIVE_OUTBOX_PUBLISHER and not settings.EMBEDDED:
         from scoreboard.live.outbox import wake
 
-        wake(change_ids)
+        wake(change_ids, committed_at=committed_at)
         return
-    publish_pending(change_ids)
+    publish_pending(change_ids, committed_at=dict.fromkeys(change_ids, committed_at))
 
 
-def publish_pending(change_ids: list[int]) -> int:
+def publish_pending(
+    change_ids: list[int], *, committed_at: dict[int, float | None] | None = None
+) -> int:
     """Publish the changes among `change_ids` not yet published: one message per event
     (its changes coalesced), in sequence order. Returns how many changes were published.
 
     Only then is `published_at` set, so a crash in between leaves them to the relay.
+    `committed_at`: when each change's transaction committed, where known (the relay
+    does not know: the change row's own time is used).
     """
     groups: dict[int | None, list[Change]] = {}
     for change in (
@@ -197,7 +208,10 @@ def publish_pending(change_ids: list[int]) -> int:
             None
             if event is None
             else build_group_message(
-                group, event, with_detail=watched is None or event.pk in watched
+                group,
+                event,
+                with_detail=watched is None or event.pk in watched,
+                committed_at=(committed_at or {}).get(group[0].pk),
             )
         )
         if message is not None and not _dropped_for_test(group[-1].pk):

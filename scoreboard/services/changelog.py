@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -118,4 +119,5 @@ def append_changes(changes: list[Change], *, batched: bool = False) -> list[Chan
 def _publish(change_ids: list[int], batched: bool) -> None:
     from scoreboard.live.publisher import publish_changes
 
-    publish_changes(change_ids, batched=batched)
+    # Now is when the transaction committed: the publisher measures from it.
+    publish_changes(change_ids, batched=batched, committed_at=time.time())
