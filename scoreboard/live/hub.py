@@ -41,7 +41,6 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
 import types
 from collections import OrderedDict
@@ -52,7 +51,8 @@ from django.conf import settings
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
-from scoreboard.live import metrics
+from scoreboard.live import bus, interest, metrics
+from scoreboard.live.fragments import render_cursor
 from scoreboard.live.topics import detail_event_ids
 from scoreboard.lru import keep
 
@@ -236,6 +236,8 @@ class Hub:
         if self.loop is not loop:
             self._reset(loop)
             if settings.EMBEDDED:
+                bus.serve_locally(deliver_threadsafe)
+                interest.serve_locally(self.watched_events)
                 self.subscribed.set()
                 self.tasks.append(loop.create_task(self._embedded_relay()))
             else:
@@ -460,12 +462,8 @@ class Hub:
         parts = [u.detail if u.event_id in details else u.row for u in updates]
         last = updates[-1]
         own = {last.event_id: last.covers_from} if last.covers_from < last.version else {}
-        if covers and covers != own:  # the publisher's cursor does not say it all
-            from scoreboard.live.publisher import render_cursor
-
-            cursor = render_cursor(last.seq, covers=covers)
-        else:
-            cursor = last.cursor
+        # The publisher's cursor says it all unless the hub merged or superseded updates.
+        cursor = render_cursor(last.seq, covers=covers) if covers and covers != own else last.cursor
         parts.append(stamp_sent(cursor, time.time()))
         return {"type": "websocket.send", "text": "".join(parts)}
 
@@ -589,8 +587,6 @@ class Hub:
         """Keep this process's watched events in Redis for the publisher (interest.py)."""
         import redis.asyncio as aioredis
 
-        from scoreboard.live import interest
-
         client = aioredis.from_url(settings.REDIS_URL)
         try:
             while True:
@@ -649,7 +645,6 @@ class Hub:
 
 
 _hub = Hub()
-_hub_lock = threading.Lock()
 
 
 def get_hub() -> Hub:

@@ -21,16 +21,27 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
 from django.conf import settings
 
+from scoreboard.live.bus import redis_client
+
 logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
 STALE_SECONDS = 3 * REFRESH_SECONDS
+
+
+_local_source: Callable[[], frozenset[int]] | None = None
+
+
+def serve_locally(source: Callable[[], frozenset[int]] | None) -> None:
+    """Embedded mode: this process's hub answers for itself (None: it stopped)."""
+    global _local_source
+    _local_source = source
 
 
 def watching_key() -> str:
@@ -45,12 +56,9 @@ def entry(events: Iterable[int]) -> str:
 def watched_events(client: redis.Redis | None = None) -> frozenset[int] | None:
     """Events some process has event-page viewers for; None if that cannot be known."""
     if settings.EMBEDDED:
-        from scoreboard.live.hub import get_hub
-
-        return get_hub().watched_events()
+        # The hub is in this process (it registers itself): nobody watches without it.
+        return _local_source() if _local_source is not None else frozenset()
     if client is None:
-        from scoreboard.live.publisher import redis_client
-
         client = redis_client()
     try:
         entries: dict[Any, Any] = client.hgetall(watching_key())

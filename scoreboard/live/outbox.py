@@ -26,11 +26,11 @@ import logging
 import threading
 
 import redis
-from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from scoreboard.live import metrics
-from scoreboard.live.publisher import publish_pending, redis_client
+from scoreboard.live.bus import redis_client, wake_channel
+from scoreboard.live.publisher import publish_pending
 from scoreboard.live.relay import relay_pending
 
 logger = logging.getLogger(__name__)
@@ -38,20 +38,6 @@ logger = logging.getLogger(__name__)
 IDLE_RELAY_AGE = 0.5  # seconds a change may wait unpublished before the idle pass takes it
 POLL_SECONDS = 0.25
 MAX_IDS = 5000  # change ids taken per wake-up; the rest wait for the next round
-
-
-def wake_channel() -> str:
-    return f"{settings.LIVE_CHANNEL}:outbox"
-
-
-def wake(change_ids: list[int], *, committed_at: float | None = None) -> None:
-    """Hand a committed batch to the outbox publisher (best effort: the relay covers)."""
-    try:
-        message = {"ids": change_ids, "committed": committed_at}
-        redis_client().publish(wake_channel(), json.dumps(message))
-    except redis.RedisError:
-        metrics.PUBLISH_ERRORS.inc()
-        logger.warning("could not wake the outbox publisher; the relay publishes")
 
 
 def run(stop: threading.Event) -> None:

@@ -1,18 +1,12 @@
-"""Publishing committed changes to viewers: the ONE place that publishes (DESIGN.md §2, §4).
+"""Publishing committed changes to viewers: the ONE place that publishes.
 
 `publish_changes(ids)` runs after commit (fast path); `publish_pending(ids)` also serves
 the relay (changes never confirmed published) and the outbox publisher process
 (outbox.py: batches from ingestion). Per event it loads the event once, renders its
 fragments ONCE for all of that event's changes in hand (coalesced: the message's
 `covers_from` is the oldest version it supersedes), builds one message and hands it to
-one long-lived place:
-
-- distributed (REDIS_URL): one Redis PUBLISH on `settings.LIVE_CHANNEL` through a
-  module-level connection pool; every ASGI process's hub holds one subscription and
-  fans the frame out to its own sockets;
-- embedded (no Redis): the in-process hub, if this process serves sockets. A process
-  without a hub (e.g. `manage.py demo_feed`) leaves the change unpublished: the web
-  process's hub relays it.
+the backplane (bus.py: Redis pub/sub, or the in-process hub in embedded mode). An
+event's detail is rendered only while some hub has viewers on its page (interest.py).
 
 Only then is `published_at` set, so a crash in between leaves the change for the relay
 (at-least-once; clients drop versions they already have).
@@ -28,20 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import redis
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from scoreboard import selectors
-from scoreboard.live import metrics
+from scoreboard.live import bus, metrics
+from scoreboard.live.fragments import render_cursor, render_event_fragments
 from scoreboard.live.interest import watched_events
 from scoreboard.live.timelines import attach_timelines
 from scoreboard.live.topics import topics_for_event
@@ -49,36 +41,7 @@ from scoreboard.models import Change, Event
 
 logger = logging.getLogger(__name__)
 
-CURSOR_TEMPLATE = "live/cursor.html"
-
-_client: redis.Redis | None = None
-_client_lock = threading.Lock()
 _test_drops = threading.local()
-
-
-def redis_client() -> redis.Redis:
-    """The process-wide client (redis-py resets its pool after a fork). One object: a new
-    `Redis` per call rebuilt its table of response callbacks each time."""
-    global _client
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = redis.Redis.from_url(
-                    settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-                )
-    return _client
-
-
-def render_cursor(seq: int, *, covers: dict[int, int] | None = None) -> str:
-    """`#live-cursor` out-of-band element carrying the highest sequence in a frame.
-
-    `covers` (event id -> oldest version): the frame's fragment of that event supersedes
-    every version from that one on (coalesced by the hub), so a jump is not a loss.
-    """
-    context: dict[str, Any] = {"seq": seq}
-    if covers:
-        context["covers"] = ",".join(f"{event}:{version}" for event, version in covers.items())
-    return render_to_string(CURSOR_TEMPLATE, context).strip()
 
 
 def _epoch(value: Any) -> float | None:
@@ -100,11 +63,6 @@ def received_at(payload: dict[str, Any]) -> float | None:
     return _epoch(found)
 
 
-def build_message(change: Change) -> dict[str, Any] | None:
-    """The message for one change, fragments rendered once; None for event-less changes."""
-    return build_group_message([change])
-
-
 def build_group_message(
     changes: list[Change],
     event: Event | None = None,
@@ -124,8 +82,6 @@ def build_group_message(
     last = changes[-1]
     if last.event_id is None:
         return None
-    from scoreboard.live.fragments import render_event_fragments
-
     if event is None:
         event = selectors.event_detail(event_id=last.event_id)
     fragments = render_event_fragments(event, with_detail=with_detail)
@@ -172,9 +128,7 @@ def publish_changes(
     (outbox.py), so rendering never limits how fast workers write.
     """
     if batched and settings.LIVE_OUTBOX_PUBLISHER and not settings.EMBEDDED:
-        from scoreboard.live.outbox import wake
-
-        wake(change_ids, committed_at=committed_at)
+        bus.wake_outbox(change_ids, committed_at=committed_at)
         return
     publish_pending(change_ids, committed_at=dict.fromkeys(change_ids, committed_at))
 
@@ -245,21 +199,7 @@ def round_events(
 
 def send(message: dict[str, Any]) -> bool:
     """Hand one message to the backplane; False if it must be left for a relay."""
-    if settings.EMBEDDED:
-        from scoreboard.live.hub import deliver_threadsafe
-
-        if not deliver_threadsafe(message):
-            return False
-        metrics.PUBLISHED.labels(path="embedded").inc()
-        return True
-    try:
-        redis_client().publish(settings.LIVE_CHANNEL, json.dumps(message, separators=(",", ":")))
-    except redis.RedisError:
-        metrics.PUBLISH_ERRORS.inc()
-        logger.warning("publish of change %s failed; the relay retries", message["seq"])
-        return False
-    metrics.PUBLISHED.labels(path="redis").inc()
-    return True
+    return bus.publish(message)
 
 
 def _observe_publish(message: dict[str, Any]) -> None:

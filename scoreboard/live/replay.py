@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Max
 
-from scoreboard.live.publisher import render_cursor
+from scoreboard.live.fragments import render_cursor
 from scoreboard.live.topics import LIVE, detail_event_ids, topics_for_event
 from scoreboard.models import Change, Event
 

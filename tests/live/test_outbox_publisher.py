@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from scoreboard import services
-from scoreboard.live import interest, outbox
-from scoreboard.live.publisher import redis_client
+from scoreboard.live import bus, interest, outbox
+from scoreboard.live.bus import redis_client
 from scoreboard.models import Change, Event
 from scoreboard.services.batch import batched_writes
 
@@ -112,7 +112,7 @@ def test_changes_a_lost_wakeup_left_behind_are_published_when_idle(
 ) -> None:
     event = make_live_event()
     drain(live_channel)
-    monkeypatch.setattr(outbox, "wake", lambda change_ids: None)  # the PUBLISH is lost
+    monkeypatch.setattr(bus, "wake_outbox", lambda change_ids, **_: None)  # the PUBLISH is lost
     with transaction.atomic(), batched_writes():
         services.record_score(event=event.pk, side="home", player="Saka")
         services.record_score(event=event.pk, side="home", player="Saka")
