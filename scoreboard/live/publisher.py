@@ -188,12 +188,20 @@ def _mark_published(change_ids: list[int]) -> None:
 def round_events(
     event_ids: Iterable[int], *, details: frozenset[int] | None = None
 ) -> dict[int, Event]:
-    """A round's events as the publisher renders them: every event in the same two
-    queries, not two per event, and each timeline kept rendered from round to round,
-    checked against the incident rows read (timelines.py). `details`: the events whose
-    detail (timeline) is rendered this round (None: all)."""
-    events = selectors.events_by_id(event_ids=event_ids)
-    attach_timelines(events, render=details)
+    """A round's events as the publisher renders them, in at most three queries whatever
+    their number. `details`: the events whose detail is rendered this round (None: all):
+    those are read with their incident rows, each timeline kept rendered from round to
+    round and checked against the rows read (timelines.py); the others, rows only, with
+    their red cards and last goal counted in SQL (`selectors.event_rows`): a match's
+    incidents number in the hundreds, and reading them all to count two marks cost more
+    than rendering its row."""
+    wanted = list(event_ids)
+    with_detail = wanted if details is None else [pk for pk in wanted if pk in details]
+    events = selectors.events_by_id(event_ids=with_detail) if with_detail else {}
+    attach_timelines(events)
+    rows_only = [pk for pk in wanted if pk not in events]
+    if rows_only:
+        events.update((e.pk, e) for e in selectors.event_rows().filter(pk__in=rows_only))
     return events
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,11 +47,9 @@ _kept: OrderedDict[tuple[int, str, str], Kept] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def attach_timelines(events: dict[int, Event], *, render: Container[int] | None = None) -> None:
+def attach_timelines(events: dict[int, Event]) -> None:
     """Give each event its rendered timeline (`timeline_items`, what the `timeline`
-    partial shows) and its red cards and last goal, from one query for all of them.
-    `render`: the events whose timeline is rendered (None: all); the others get their
-    marks only (their rows need them; nobody watches their timeline)."""
+    partial shows) and its red cards and last goal, from one query for all of them."""
     from scoreboard.templatetags.scoreline import timeline_entries_of, timeline_entry
 
     rows: dict[int, list[Any]] = {event_id: [] for event_id in events}
@@ -66,8 +63,6 @@ def attach_timelines(events: dict[int, Event], *, render: Container[int] | None 
     for event_id, event in events.items():
         timeline = rows[event_id]
         count_marks(event, timeline)
-        if render is not None and event_id not in render:
-            continue
         key = (event_id, event.sport_kind, language)
         with _kept_lock:
             kept = _kept.get(key)
