@@ -30,7 +30,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-# Live fan-out benchmark (bench/live/run.py, PERF.md): our stack on uvicorn and daphne vs
+# Live fan-out benchmark (bench/live/run.py, docs/PERFORMANCE.md): our stack on uvicorn and daphne vs
 # the websockets.broadcast baseline, in one invocation. Uses its own database (created,
 # migrated, seeded; live events there are abandoned) and Redis DB.
 # Extra options: BENCH_LIVE_ARGS="--alt core,pubsub" (textbook channel-layer groups).
@@ -44,7 +44,7 @@ bench-live: $(STAMP)
 	$(PY) -m bench.live.run --viewers $(VIEWERS) --rate $(RATE) --seconds $(SECONDS) \
 		--database-url $(BENCH_LIVE_DATABASE_URL) --redis-url $(BENCH_LIVE_REDIS_URL) $(BENCH_LIVE_ARGS)
 
-# Ingest benchmark (bench/ingest/run.py, PERF.md): feed messages through the webhook and
+# Ingest benchmark (bench/ingest/run.py, docs/PERFORMANCE.md): feed messages through the webhook and
 # the pull path into a real Celery worker vs bare service calls in a loop, one invocation.
 # No RATE on the command line: throughput case; `make bench-ingest RATE=200`: paced case.
 BENCH_INGEST_MESSAGES ?= 2000
@@ -60,7 +60,7 @@ bench-ingest: $(STAMP)
 		--database-url $(BENCH_INGEST_DATABASE_URL) --redis-url $(BENCH_INGEST_REDIS_URL) \
 		--broker-url $(BENCH_INGEST_BROKER_URL) $(BENCH_INGEST_ARGS)
 
-# Partner API benchmark (bench/api/run.py, PERF.md): event list and changes feed with and
+# Partner API benchmark (bench/api/run.py, docs/PERFORMANCE.md): event list and changes feed with and
 # without If-None-Match vs a bare Django view serving the same JSON, concurrency 32, wrk
 # (apt-get install wrk) against one uvicorn process. Seeds its own rows in its database.
 BENCH_API_SECONDS ?= 5

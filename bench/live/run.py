@@ -1,6 +1,6 @@
 """`make bench-live`: live fan-out of our stack against the `websockets.broadcast` floor.
 
-One invocation, one machine, separate processes (PERF.md):
+One invocation, one machine, separate processes (docs/PERFORMANCE.md):
 1. creates/migrates the benchmark database and seeds a few live events (services);
 2. for each ASGI server (uvicorn, daphne) serving `liveapp.asgi:application` on Redis:
    VIEWERS sockets subscribe to topic `live` from separate client process(es), and a

@@ -1,9 +1,12 @@
-"""The live socket: `/ws/live/?topics=<comma list>&since=<cursor>` (LIVE_CONTRACT.md).
+"""The live socket: `/ws/live/?topics=<comma list>&since=<cursor>`.
+
+The protocol (topics, frames, close codes) is described in docs/ARCHITECTURE.md, "Live
+delivery".
 
 Thin: the consumer validates the request, accepts, registers with the process's hub,
 replays what the socket missed and polices client input. Delivery itself is the hub's:
 it writes pre-rendered frames to `base_send` directly, so no channel-layer message (and
-no `aclose_old_connections()` thread hop, PERF.md) sits on the per-update path.
+no `aclose_old_connections()` thread hop, docs/PERFORMANCE.md) sits on the per-update path.
 Origin is checked by AllowedHostsOriginValidator in liveapp/asgi.py.
 
 Close codes: 4400 bad request or message, 4429 client too chatty, 4408 too slow to keep

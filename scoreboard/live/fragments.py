@@ -1,4 +1,4 @@
-"""Render an event's live fragments once per change (DESIGN.md §4).
+"""Render an event's live fragments once per change (docs/ARCHITECTURE.md, "Live delivery").
 
 The publisher calls `render_fragments` once per committed change and sends the bytes to
 every viewer; the fragment endpoint (`/events/<id>/fragment/`) returns the same HTML

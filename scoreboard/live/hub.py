@@ -1,6 +1,6 @@
 """The per-process hub: one subscription, local fan-out of pre-rendered frames.
 
-PERF.md: one channel-layer group member per socket saturates at ~2,000 deliveries/s on
+docs/PERFORMANCE.md: one channel-layer group member per socket saturates at ~2,000 deliveries/s on
 this machine; one subscription per process writing the already-rendered frame to its
 local sockets stays near Python's floor. So consumers own accept/origin/subscribe, and
 this hub (one per ASGI process and event loop) owns delivery:

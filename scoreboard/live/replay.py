@@ -1,4 +1,4 @@
-"""Resume on (re)connect: what a socket missed since its cursor (DESIGN.md §7).
+"""Resume on (re)connect: what a socket missed since its cursor.
 
 Within LIVE_REPLAY_WINDOW changes: the current fragments of each event of the socket's
 topics that changed since, in one frame with the new cursor. Beyond it (or a cursor from

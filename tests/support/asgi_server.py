@@ -94,7 +94,7 @@ class AsgiServer:
     def command(self) -> list[str]:
         if self.server == "uvicorn":
             # Same flags as the `web` process in Procfile: no per-message compression
-            # (one compressor per socket multiplies the cost of fan-out, PERF.md).
+            # (one compressor per socket multiplies the cost of fan-out, docs/PERFORMANCE.md).
             return [
                 sys.executable, "-m", "uvicorn", "liveapp.asgi:application",
                 "--host", "127.0.0.1", "--port", str(self.port),
