@@ -365,6 +365,7 @@ def main() -> None:
             if sender.late
             else 0.0,
             push_errors=sender.errors,
+            pushes=sender.pushes,
             server_cpu_pct=round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
             postgres_cpu_pct=round(100 * (pg1 - pg0) / (t1 - t0), 1),
             client_cpu_pct=round(100 * (ccpu1 - ccpu0) / (t1 - t0), 1),
@@ -465,6 +466,7 @@ def bare_run(args, plan: Plan, topics: list[str], procs: Procs, work: Path, ours
         baseline_server_cpu_pct=round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
         baseline_client_cpu_pct=round(100 * (ccpu1 - ccpu0) / (t1 - t0), 1),
         baseline_push_errors=sender.errors,
+        baseline_pushes=sender.pushes,
     )
     return summary
 
