@@ -93,12 +93,31 @@ def target(url: str) -> Target:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise EgressRefused("the URL's port is not valid") from None
+    if parts.scheme == "http" and not _names_loopback(host):
+        raise EgressRefused("webhook URLs must use HTTPS (plain HTTP only to loopback)")
     addresses = resolve(host, port)
     if not addresses or not all(allowed(ip) for ip in addresses):
         raise EgressRefused(REFUSED)
     if parts.scheme == "http" and not all(carried_ipv4(ip).is_loopback for ip in addresses):
         raise EgressRefused("webhook URLs must use HTTPS (plain HTTP only to loopback)")
     return Target(url=url, host=host, address=addresses[0])
+
+
+def check_url(url: str) -> None:
+    """The check when a URL is saved: as at send, except that a name that does not
+    resolve yet is let through (the partner's DNS may come later; sends re-check)."""
+    try:
+        target(url)
+    except EgressRefused as exc:
+        if str(exc) != UNRESOLVED:
+            raise
+
+
+def _names_loopback(host: str) -> bool:
+    try:
+        return carried_ipv4(ipaddress.ip_address(host)).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def post(

@@ -72,7 +72,7 @@ def revoke_api_key(*, key: ApiKey) -> ApiKey:
 def validate_webhook_url(url: str) -> str:
     """HTTPS to a public address (egress.py); plain HTTP only to loopback, when allowed."""
     try:
-        egress.target(url)
+        egress.check_url(url)
     except egress.EgressRefused as exc:
         raise InvalidChange(str(exc)) from None
     return url
