@@ -106,7 +106,7 @@ class SocketsPerIP:
 
 # Anonymous page loads: everything but the API (its own limits), the feed webhook,
 # static files and the probes.
-_UNLIMITED_PREFIXES = ("/api/", "/static/", "/feeds/", "/healthz", "/metrics")
+_UNLIMITED_PREFIXES = ("/api/", "/static/", "/feeds/", "/healthz", "/readyz", "/metrics")
 
 
 class AnonymousPageLimit:
