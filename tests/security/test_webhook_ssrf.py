@@ -191,3 +191,85 @@ def test_webhooks_per_partner_are_capped(production: Any, client: APIClient) -> 
     ]
     assert [a.status_code for a in answers] == [201, 201, 400]
     assert "at most 2 webhooks" in answers[2].json()["detail"]
+
+
+def self_signed(name: str, directory: Any) -> tuple[str, str]:
+    """A certificate for `name` and its key, as PEM files (nobody trusts it)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_a_send_resolves_once_and_connects_to_the_vetted_address_with_the_names_sni(
+    settings: Any, resolver: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Pinning: one resolution per send, the connection to the address it vetted, and
+    TLS still names the host (SNI), so the certificate is checked against the name."""
+    import ssl
+
+    from scoreboard.partners import egress
+
+    settings.WEBHOOK_ALLOW_LOOPBACK = True  # the receiver must live on loopback here
+    name = "pinned.scoreline.test"
+    resolver[name] = "127.0.0.1"
+    lookups: list[str] = []
+    answer = socket.getaddrinfo
+
+    def counting(host: Any, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(host)
+        return answer(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", counting)
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed(name, tmp_path))
+    server_names: list[str | None] = []
+    context.sni_callback = lambda sock, server_name, ctx: server_names.append(server_name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            pass  # the client does not trust this certificate: expected
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    status, error = egress.post(f"https://{name}:{port}/hook", content=b"{}", headers={}, timeout=5)
+    thread.join(timeout=10)
+    listener.close()
+    assert (status, error) == (None, egress.NO_RESPONSE)  # untrusted certificate: refused
+    assert lookups.count(name) == 1  # vetted once; the connection did not resolve again
+    assert server_names == [name]  # it reached the vetted address, naming the host
