@@ -52,7 +52,7 @@ def parse_query(query_string: bytes) -> tuple[list[str], int | None]:
     raw_since = query.get("since", [""])[0].strip()
     if not raw_since:
         return topics, None
-    if not raw_since.isdigit() or len(raw_since) > 18:
+    if not (raw_since.isascii() and raw_since.isdigit()) or len(raw_since) > 18:
         raise BadRequest("since must be a sequence number")
     return topics, int(raw_since)
 
