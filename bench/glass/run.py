@@ -222,6 +222,9 @@ def main() -> None:
         "CSRF_COOKIE_SECURE": "0",
         "FEED_PUSH_SECRETS": f"glass={SECRET}",
         "FEED_INGEST_PARTITIONS": "2",  # as scripts/run.sh sets for the Procfile
+        # Every viewer connects from 127.0.0.1: the per-address socket limit would refuse
+        # all but the first few hundred (a real audience comes from many addresses).
+        "WS_CONNECTIONS_PER_IP": str(args.viewers + 100),
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
         # The Procfile names `uvicorn`, `celery` and `python`: this virtualenv's.
@@ -382,7 +385,8 @@ def main() -> None:
             out["ratio_p99"] = round(out["p99_ms"] / out["baseline_p99_ms"], 2)
         out["procfile"] = sorted(commands)
         out["differs_from_procfile"] = (
-            f"web on port {args.port}, worker metrics on 97xx; no demo feed (the bench pushes)"
+            f"web on port {args.port}, worker metrics on 97xx; no demo feed (the bench pushes);"
+            f" WS_CONNECTIONS_PER_IP={args.viewers + 100} (all viewers share 127.0.0.1)"
         )
         out["not_covered"] = NOT_COVERED
         out["work_dir"] = str(work)

@@ -185,6 +185,9 @@ def django_env(args: argparse.Namespace, **extra: str) -> dict:
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        # Every viewer connects from 127.0.0.1: lift the per-address socket limit (a real
+        # audience comes from many addresses).
+        WS_CONNECTIONS_PER_IP=str(args.viewers + 100),
     )
     env.update(extra)
     return env
