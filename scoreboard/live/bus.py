@@ -73,6 +73,31 @@ def publish(message: dict[str, Any]) -> bool:
     return True
 
 
+def publish_all(messages: list[dict[str, Any]]) -> int:
+    """Hand messages to the hubs in order, in one Redis round trip; returns how many
+    were taken (all or none in distributed mode; up to the first refused, embedded)."""
+    if not messages:
+        return 0
+    if settings.EMBEDDED:
+        taken = 0
+        for message in messages:
+            if not publish(message):
+                break
+            taken += 1
+        return taken
+    pipe = redis_client().pipeline(transaction=False)
+    for message in messages:
+        pipe.publish(settings.LIVE_CHANNEL, json.dumps(message, separators=(",", ":")))
+    try:
+        pipe.execute()
+    except redis.RedisError:
+        metrics.PUBLISH_ERRORS.inc()
+        logger.warning("publish of %d changes failed; the relay retries", len(messages))
+        return 0
+    metrics.PUBLISHED.labels(path="redis").inc(len(messages))
+    return len(messages)
+
+
 def wake_outbox(change_ids: list[int], *, committed_at: float | None = None) -> None:
     """Hand a committed batch to the outbox publisher (best effort: the relay covers)."""
     try:

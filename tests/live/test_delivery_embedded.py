@@ -32,7 +32,7 @@ def test_it_relays_a_change_written_by_another_process_without_redis(
     server = asgi_server_factory(env={"REDIS_URL": ""})  # embedded mode
     event = live_football_event
     # This test process stands for `demo_feed` in embedded mode: no hub to hand to.
-    monkeypatch.setattr(publisher, "send", lambda message: False)
+    monkeypatch.setattr(publisher, "send_all", lambda messages: 0)
 
     async def scenario() -> str:
         url = f"{server.ws_url}/ws/live/?topics=event.{event.pk}"

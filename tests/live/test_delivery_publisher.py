@@ -21,13 +21,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Messages the publisher hands to the backplane (still sent for real)."""
     sent: list[dict[str, Any]] = []
-    real_send = publisher.send
+    real_send_all = publisher.send_all
 
-    def spy(message: dict[str, Any]) -> bool:
-        sent.append(json.loads(json.dumps(message)))
-        return real_send(message)
+    def spy(messages: list[dict[str, Any]]) -> int:
+        sent.extend(json.loads(json.dumps(message)) for message in messages)
+        return real_send_all(messages)
 
-    monkeypatch.setattr(publisher, "send", spy)
+    monkeypatch.setattr(publisher, "send_all", spy)
     return sent
 
 
@@ -117,7 +117,7 @@ def test_it_does_not_publish_to_live_for_events_that_never_were(
 def test_it_leaves_a_change_for_the_relay_when_publishing_fails(
     live_football_event: Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(publisher, "send", lambda message: False)
+    monkeypatch.setattr(publisher, "send_all", lambda messages: 0)
     services.record_score(event=live_football_event, side="home", player="Saka")
     change = Change.objects.last()
     assert change is not None and change.published_at is None

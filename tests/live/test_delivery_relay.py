@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def publish_fails(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The on-commit publish of this process fails (e.g. Redis blipped)."""
-    monkeypatch.setattr(publisher, "send", lambda message: False)
+    monkeypatch.setattr(publisher, "send_all", lambda messages: 0)
     yield
     monkeypatch.undo()
 
@@ -35,16 +35,16 @@ def test_it_republishes_an_unpublished_change_to_viewers(
     live_football_event: Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     event = live_football_event
-    real_send = publisher.send
+    real_send_all = publisher.send_all
 
     async def scenario() -> None:
         comm = communicator(f"event.{event.pk}")
         assert (await comm.connect())[0]
-        monkeypatch.setattr(publisher, "send", lambda message: False)
+        monkeypatch.setattr(publisher, "send_all", lambda messages: 0)
         await db(services.record_score, event=event, side="home", player="Saka")
         change = await db(Change.objects.last)
         assert change.published_at is None
-        monkeypatch.setattr(publisher, "send", real_send)
+        monkeypatch.setattr(publisher, "send_all", real_send_all)
         assert await db(relay_pending, min_age_seconds=0) == 1
         assert 'data-version="3"' in await receive_html(comm)
         # Published now: a second pass has nothing to do.
@@ -67,11 +67,13 @@ def test_it_relays_in_id_order_one_message_per_event(
     make_live_event: Callable[..., Event], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = make_live_event(), make_live_event(home="Spurs", away="Everton")
-    monkeypatch.setattr(publisher, "send", lambda message: False)
+    monkeypatch.setattr(publisher, "send_all", lambda messages: 0)
     for event in (first, second, first):
         services.record_score(event=event, side="home", player="A")
     sent: list[dict] = []
-    monkeypatch.setattr(publisher, "send", lambda message: sent.append(message) or True)
+    monkeypatch.setattr(
+        publisher, "send_all", lambda messages: sent.extend(messages) or len(messages)
+    )
     assert relay_unpublished() == 0  # under a second old: the fast path may still run
     time.sleep(1.1)
     assert relay_unpublished() == 3
@@ -105,7 +107,7 @@ def test_it_is_relayed_by_a_real_celery_beat_and_worker(
         async def scenario() -> None:
             comm = communicator(f"event.{event.pk}")
             assert (await comm.connect())[0]
-            monkeypatch.setattr(publisher, "send", lambda message: False)
+            monkeypatch.setattr(publisher, "send_all", lambda messages: 0)
             await db(services.record_score, event=event, side="home", player="Saka")
             monkeypatch.undo()
             # Worker start-up (~2-4 s on this machine) + beat interval + the 1 s age.
