@@ -20,10 +20,11 @@ this hub (one per ASGI process and event loop) owns delivery:
   keeps only the newest state per event; past LIVE_SOCKET_BUFFER events it is closed
   with 4408 (the client reconnects and resyncs);
 - writes: through the ASGI send; on uvicorn's sans-I/O WebSocket protocol (its default
-  with `websockets` installed) a frame is serialised ONCE per message and its bytes are
-  written straight to each socket's transport while the socket is open and writable, as
-  `websockets.broadcast` does (minus its per-socket framing). Anything unusual (paused
-  transport, closing socket, negotiated extensions, another server) takes the ASGI send;
+  with `websockets` installed, at the version checked: transport.py) a frame is
+  serialised ONCE per message and its bytes are written straight to each socket's
+  transport while the socket is open and writable, as `websockets.broadcast` does (minus
+  its per-socket framing). Anything unusual (paused transport, closing socket, negotiated
+  extensions, another server or version) takes the ASGI send;
 - heartbeats every LIVE_HEARTBEAT_SECONDS: {"type": "heartbeat", "seq": N}, only to
   sockets nothing was written to since the previous round (a frame carries the cursor);
 - the last fragments of the KEPT_EVENTS events it fanned out most recently, so a replay
@@ -48,12 +49,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any
 
 from django.conf import settings
-from websockets.frames import Frame, Opcode
-from websockets.protocol import State
 
 from scoreboard.live import bus, interest, metrics
 from scoreboard.live.fragments import render_cursor
 from scoreboard.live.topics import detail_event_ids
+from scoreboard.live.transport import direct_protocol, write_direct
 from scoreboard.lru import keep
 
 logger = logging.getLogger(__name__)
@@ -119,26 +119,6 @@ def stamp_sent(cursor: str, at: float) -> str:
     """The cursor with `data-sent`: when the hub wrote the frame (epoch seconds), so a
     client can split its delay into ours and the network's. Once per frame built."""
     return cursor.replace(' data-seq="', f' data-sent="{at:.4f}" data-seq="', 1)
-
-
-def wire_of(frame: dict[str, Any]) -> bytes:
-    """The WebSocket frame bytes of a text frame (server side: unmasked, no extensions),
-    computed once per frame dict and kept in it (every socket gets the same bytes)."""
-    wire = frame.get("wire")
-    if wire is None:
-        wire = Frame(Opcode.TEXT, frame["text"].encode()).serialize(mask=False, extensions=[])
-        frame["wire"] = wire
-    return wire
-
-
-def direct_protocol(send: Send) -> Any:
-    """uvicorn's sans-I/O WebSocket protocol behind an ASGI send, or None (any other
-    server, or a wrapped send): the hub may then write frame bytes to its transport."""
-    proto = getattr(send, "__self__", None)
-    if proto is None or type(proto).__name__ != "WebSocketsSansIOProtocol":
-        return None
-    needed = ("conn", "transport", "writable", "close_sent", "disconnected")
-    return proto if all(hasattr(proto, name) for name in needed) else None
 
 
 class Connection:
@@ -475,17 +455,8 @@ class Hub:
         a task finish it, and the socket is `busy` (later updates go to its outbox).
         """
         conn.last_round = self.round
-        proto = conn.direct
-        if (
-            proto is not None
-            and proto.writable.is_set()
-            and not proto.close_sent
-            and not proto.disconnected
-            and proto.conn.state is State.OPEN
-            and not proto.conn.extensions
-        ):
-            # What the ASGI send would do, minus re-framing the same text per socket.
-            proto.transport.write(wire_of(frame))
+        # What the ASGI send would do, minus re-framing the same text per socket.
+        if conn.direct is not None and write_direct(conn.direct, frame):
             return True
         coro = conn.send(frame)
         try:
