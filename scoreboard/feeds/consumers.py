@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
@@ -22,24 +21,19 @@ from django.conf import settings
 from django.core.cache import cache
 
 from liveapp.clientip import ip_of_scope
+from liveapp.compat.channels import DispatchWithoutDatabaseHop
 from liveapp.ip_limits import count_failed_auth
 
 from .adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookRefused, adapter_for_name
 from .ingest import quarantine
 
 
-class PushConsumer(AsyncHttpConsumer):
+class PushConsumer(DispatchWithoutDatabaseHop, AsyncHttpConsumer):
+    """A push reaches the database only to quarantine, through `database_sync_to_async`
+    (which closes stale connections itself): no per-message hop (liveapp/compat)."""
+
     # No channel layer per request: nothing is ever sent to this consumer.
     channel_layer_alias = "__feeds_push_no_channel_layer__"
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale database connections before every message, a thread hop
-        # each; a push reaches the database only to quarantine, through
-        # `database_sync_to_async`, which closes them around that call itself.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def http_request(self, message: dict[str, Any]) -> None:
         if self.scope["method"] != "POST":

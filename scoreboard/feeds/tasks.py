@@ -22,11 +22,13 @@ import httpx
 import redis
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery_batches import Batches, SimpleRequest
+from celery_batches import SimpleRequest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
+
+from liveapp.compat.celery_batches import FlushFromFirstWaiting
 
 from . import metrics
 from .adapters import PULL_PAGE, adapter_for_name
@@ -51,25 +53,8 @@ def backoff_seconds(retries: int) -> float:
     return random.uniform(0, min(settings.FEED_RETRY_BACKOFF_MAX, 0.5 * 2**retries))
 
 
-class IngestBatches(Batches):
-    """celery-batches, with the flush interval counted from the first request waiting.
-
-    Batches re-arms its timer from the start of the last flush: once a flush takes
-    longer than the interval, the timer is always due and every flush takes the one
-    request read since (the consumer reads one message per loop turn). Stopping the
-    timer after each flush lets the next request start it again, so the worker reads
-    what queued up during a flush for one interval, then applies it all together.
-    """
-
-    def _do_flush(self) -> None:
-        super()._do_flush()
-        if self._tref is not None and self._pending.qsize() == 0:
-            self._tref.cancel()
-            self._tref = None
-
-
 @shared_task(
-    base=IngestBatches,
+    base=FlushFromFirstWaiting,  # liveapp/compat/celery_batches.py
     name="scoreboard.feeds.tasks.ingest_batch",
     acks_late=True,  # acknowledged once the whole flush has returned
     flush_every=settings.FEED_INGEST_FLUSH_EVERY,
