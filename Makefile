@@ -25,6 +25,7 @@ test: $(STAMP)
 	@export DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
+	./scripts/ensure_tool.sh chromium /usr/bin/chromium && \
 	$(PY) scripts/check_services.py && $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -69,6 +70,7 @@ BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/5
 BENCH_API_ARGS ?=
 
 bench-api: $(STAMP)
+	./scripts/ensure_tool.sh wrk /usr/bin/wrk
 	BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) BENCH_API_REDIS_URL=$(BENCH_API_REDIS_URL) \
 		$(PY) -W ignore -m bench.api.run --seconds $(BENCH_API_SECONDS) --connections 32 $(BENCH_API_ARGS)
 
