@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from scoreboard import selectors
 from scoreboard.live import metrics
+from scoreboard.live.standings import TableRound
 from scoreboard.live.timelines import attach_timelines
 from scoreboard.live.topics import topics_for_event
 from scoreboard.models import Change, Event
@@ -179,6 +180,7 @@ def publish_pending(change_ids: list[int]) -> int:
         groups.setdefault(change.event_id, []).append(change)
     done = [change.pk for change in groups.pop(None, [])]  # nothing to show live
     events = round_events(groups)
+    tables = TableRound()  # the live table: rendered once per competition per round
     for group in sorted(groups.values(), key=lambda g: g[-1].pk):
         event = events.get(group[-1].event_id)
         message = None if event is None else build_group_message(group, event)
@@ -187,7 +189,9 @@ def publish_pending(change_ids: list[int]) -> int:
             if not send(message):
                 break  # nobody to hand it to in this process: leave the rest to the relay
             _observe_publish(message)
+            tables.note(event, message)
         done.extend(change.pk for change in group)
+    tables.publish(send)
     if done:
         Change.objects.filter(pk__in=done, published_at__isnull=True).update(
             published_at=timezone.now()

@@ -1,8 +1,8 @@
 """Topics: what a page subscribes to, and where a change of an event is published.
 
 `event.<id>`, `competition.<id>`, `sport.<slug>`, `live`, `day.<YYYY-MM-DD>` (UTC date of
-kickoff). Names are also valid Channels group names ([A-Za-z0-9._-], < 100 chars), so
-one helper names both.
+kickoff) and `team.<id>` (both sides: the team pages). Names are also valid Channels
+group names ([A-Za-z0-9._-], < 100 chars), so one helper names both.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ MAX_TOPICS = 50  # per socket: a page shows a handful; bounded so input stays ch
 
 _TOPIC_RE = re.compile(
     r"^(?:live|event\.\d{1,18}|competition\.\d{1,18}"
-    r"|sport\.[A-Za-z0-9_-]{1,50}|day\.\d{4}-\d{2}-\d{2})$"
+    r"|sport\.[A-Za-z0-9_-]{1,50}|day\.\d{4}-\d{2}-\d{2}|team\.\d{1,18})$"
 )
 _GROUP_RE = re.compile(r"^[A-Za-z0-9._-]{1,99}$")
 
@@ -51,6 +51,10 @@ def day_topic(day: dt.date) -> str:
     return f"day.{day.isoformat()}"
 
 
+def team_topic(team_id: int) -> str:
+    return f"team.{team_id}"
+
+
 def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) -> list[str]:
     """Every topic a change of `event` is published to.
 
@@ -65,6 +69,8 @@ def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) ->
         competition_topic(event.competition_id),
         sport_topic(event.competition.sport.slug),
         day_topic(kickoff_day),
+        team_topic(event.home_id),
+        team_topic(event.away_id),
     ]
     was_live = False
     previous = (change_data or {}).get("from")

@@ -20,12 +20,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Messages the publisher hands to the backplane (still sent for real)."""
+    """Event messages the publisher hands to the backplane (still sent for real); the
+    live table's (event_id -<competition id>, tests/live/test_live_table.py) left out."""
     sent: list[dict[str, Any]] = []
     real_send = publisher.send
 
     def spy(message: dict[str, Any]) -> bool:
-        sent.append(json.loads(json.dumps(message)))
+        if message["event_id"] > 0:
+            sent.append(json.loads(json.dumps(message)))
         return real_send(message)
 
     monkeypatch.setattr(publisher, "send", spy)
@@ -76,6 +78,8 @@ def test_it_publishes_one_message_with_topics_fragments_and_timestamps(
         f"competition.{event.competition_id}",
         "sport.football",
         f"day.{day}",
+        f"team.{event.home_id}",
+        f"team.{event.away_id}",
         "live",
     ]
     assert f'id="event-row-{event.pk}"' in message["row"]
