@@ -20,6 +20,7 @@ from django.urls import path, re_path  # noqa: E402
 from liveapp.memory import freeze_startup_objects  # noqa: E402
 from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from scoreboard.feeds.consumers import PushConsumer  # noqa: E402
+from scoreboard.live.sse import live_events  # noqa: E402
 
 # The public live socket is mounted outside the session/auth stack: it never reads the
 # session, and under AuthMiddlewareStack every frame the hub writes would pass through
@@ -32,6 +33,8 @@ application = ProtocolTypeRouter(
         "http": URLRouter(
             [
                 path("feeds/<slug:provider>/push", PushConsumer.as_asgi()),
+                # The live stream for pages that cannot open a WebSocket (SSE fallback).
+                path("live/events/", live_events),
                 re_path(r"", django_asgi_app),
             ]
         ),
