@@ -283,6 +283,9 @@ class Hub:
     def dispatch(self, message: dict[str, Any]) -> None:
         """Fan one message out to the local sockets of its topics (on the hub's loop)."""
         metrics.MESSAGES_IN.inc()
+        if "notice" in message:  # a small JSON control frame, e.g. feed state (notices.py)
+            self.notify(message["topics"], message["notice"])
+            return
         event_id = message["event_id"]
         version = message["version"]
         # At-least-once upstream (relay): a version already fanned out is a duplicate.
@@ -318,6 +321,16 @@ class Hub:
         if written:
             metrics.FRAMES_OUT.labels(kind="html").inc(written)
             self._observe_delivery(update.ts)
+
+    def notify(self, topics: list[str], text: str) -> None:
+        """Write one control frame (not a versioned fragment) to the sockets of `topics`;
+        a socket with frames in flight or still replaying misses it (it is advisory)."""
+        frame = {"type": "websocket.send", "text": text}
+        targets = set().union(*(self.registry.get(t, ()) for t in topics))
+        for conn in targets:
+            if not (conn.held or conn.busy or conn.closing):
+                self._write(conn, frame)
+        metrics.FRAMES_OUT.labels(kind="notice").inc(len(targets))
 
     def _enqueue(self, conn: Connection, update: Update) -> None:
         if conn.closing:
