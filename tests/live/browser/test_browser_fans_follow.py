@@ -60,7 +60,7 @@ def test_a_followed_team_leads_live_now_and_its_goal_raises_a_toast(
     editor(services.record_score, event=match.pk, side="home", player="Saka")
     committed = time.monotonic()
     toast = page.locator("#toasts .toast")
-    expect(toast).to_have_text("Goal: Arsenal 1 – Chelsea 0", timeout=1000)
+    expect(toast).to_have_text("Goal: Arsenal 1 \N{EN DASH} Chelsea 0", timeout=1000)
     assert time.monotonic() - committed < 1.0
 
     # A goal in a match nobody follows raises nothing.
