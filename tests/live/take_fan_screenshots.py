@@ -9,6 +9,7 @@ live football match (the `follow` cookie live.js keeps), so "My matches" leads "
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -36,9 +37,10 @@ def open_page(browser: Browser, device: str, scheme: str, team_id: str) -> Page:
     context.add_cookies([{"name": "follow", "value": f"t{team_id}", "url": BASE}])
     page = context.new_page()
     # Alerts on, as a fan who follows a team would have them.
+    follow = json.dumps({"teams": {team_id: True}, "events": {}})
     page.add_init_script(
         "localStorage.setItem('scoreline.alerts', JSON.stringify({toast: true, system: false}));"
-        f"localStorage.setItem('scoreline.follow', JSON.stringify({{teams: {{'{team_id}': true}}, events: {{}}}}));"
+        f"localStorage.setItem('scoreline.follow', JSON.stringify({follow}));"
     )
     return page
 
