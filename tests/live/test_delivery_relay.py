@@ -71,7 +71,12 @@ def test_it_relays_in_id_order_one_message_per_event(
     for event in (first, second, first):
         services.record_score(event=event, side="home", player="A")
     sent: list[dict] = []
-    monkeypatch.setattr(publisher, "send", lambda message: sent.append(message) or True)
+    def spy(message: dict) -> bool:
+        if message["event_id"] > 0:  # event messages; a live table's is -<competition id>
+            sent.append(message)
+        return True
+
+    monkeypatch.setattr(publisher, "send", spy)
     assert relay_unpublished() == 0  # under a second old: the fast path may still run
     time.sleep(1.1)
     assert relay_unpublished() == 3
