@@ -71,6 +71,7 @@ def test_it_relays_in_id_order_one_message_per_event(
     for event in (first, second, first):
         services.record_score(event=event, side="home", player="A")
     sent: list[dict] = []
+
     def spy(message: dict) -> bool:
         if message["event_id"] > 0:  # event messages; a live table's is -<competition id>
             sent.append(message)
