@@ -116,3 +116,20 @@ def test_it_refuses_bad_topics_with_a_json_400(sse_server: AsgiServer) -> None:
     response = httpx.get(f"{sse_server.url}/live/events/?topics=secret.1", timeout=10)
     assert response.status_code == 400
     assert "unknown topic" in response.json()["error"]
+
+
+def test_a_resumed_competition_page_gets_its_live_table_too(
+    sse_server: AsgiServer, open_stream: Callable[[str], Stream], live_football_event: Event
+) -> None:
+    event = live_football_event
+    since = Change.objects.latest("id").pk
+    services.record_score(event=event.pk, side="away", player="Palmer")  # missed
+
+    topic = f"competition.{event.competition_id}"
+    stream = open_stream(f"{sse_server.url}/live/events/?topics={topic}&since={since}")
+
+    replay = stream.next()
+    assert f'id="event-row-{event.pk}"' in replay
+    table = replay[replay.index(f'id="standings-{event.competition_id}"') :]
+    assert f'data-standings-seq="{since + 1}"' in table
+    assert 'class="is-live"' in table and "As it stands" in table
