@@ -67,3 +67,29 @@ def test_a_followed_team_leads_live_now_and_its_goal_raises_a_toast(
     editor(services.record_score, event=first.pk, side="away", player="Calvert-Lewin")
     expect(page.locator(f"#event-row-{first.pk} .score.away")).to_have_text("1")
     expect(toast).to_have_count(1)
+
+
+def test_stars_and_alert_switches_work_from_the_keyboard(
+    page: Page, asgi_server: AsgiServer, world: World
+) -> None:
+    match = world.live("Arsenal", "Chelsea")
+    open_live(page, asgi_server.url + "/")
+    star = page.locator(f"#event-row-{match.pk} .star[data-follow-team='{match.away_id}']")
+    toasts = page.locator("#alerts-toast")
+
+    def tab_to(selector: str) -> None:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"{selector} is not reachable with Tab")
+
+    tab_to("#alerts-toast")
+    page.keyboard.press("Enter")
+    expect(toasts).to_have_attribute("aria-pressed", "true")
+    tab_to(f".star[data-follow-team='{match.away_id}']")
+    page.keyboard.press("Space")
+    expect(star).to_have_attribute("aria-pressed", "true")
+    tab_to(f"#event-row-{match.pk} .row-link")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(asgi_server.url + f"/events/{match.pk}/")
