@@ -63,13 +63,13 @@
     if (transport === 'sse') return new SseSocket(u)
     var socket = new WebSocket(u.toString(), [])
     socket.binaryType = htmx.config.wsBinaryType
-    socket.addEventListener('open', function () { unopened = 0 })
+    var opened = false
+    socket.addEventListener('open', function () { opened = true; unopened = 0 })
     socket.addEventListener('close', function () {
-      if (socket.__opened) return
+      if (opened) return
       unopened += 1
       if (unopened >= FALLBACK_AFTER) transport = 'sse'
     })
-    socket.addEventListener('open', function () { socket.__opened = true })
     return socket
   }
 
@@ -190,10 +190,11 @@
     }
     var whistle = incoming.getAttribute('data-status') === 'finished' &&
       current.getAttribute('data-status') !== 'finished'
-    var scores = (incoming.getAttribute('data-score') || '').split('-')
-    var wentUp = scored && (scores.join('') !== '' &&
-      (current.getAttribute('data-score') || '0-0').split('-').some(function (v, i) { return +scores[i] > +v }))
-    if (wentUp) alertFollowed(incoming, 'Goal')
+    var was = (current.getAttribute('data-score') || '0-0').split('-')
+    var now = (incoming.getAttribute('data-score') || '0-0').split('-')
+    var wentUp = +now[0] > +was[0] || +now[1] > +was[1] // not a goal taken back
+    var goals = { football: true, ice_hockey: true }[incoming.getAttribute('data-sport-kind')]
+    if (wentUp) alertFollowed(incoming, goals ? 'Goal' : 'Score')
     else if (red) alertFollowed(incoming, 'Red card')
     else if (whistle) alertFollowed(incoming, 'Full time')
   }
@@ -693,7 +694,7 @@
   document.addEventListener('keydown', function (evt) {
     if (evt.key !== 'Escape') return
     var box = document.getElementById('search-suggestions')
-    if (box && box.contains(document.activeElement) || evt.target.id === 'site-search') box.innerHTML = ''
+    if (box && (box.contains(document.activeElement) || evt.target.id === 'site-search')) box.innerHTML = ''
   })
   document.addEventListener('DOMContentLoaded', function () {
     var root = liveRoot()
