@@ -93,3 +93,44 @@ def test_stars_and_alert_switches_work_from_the_keyboard(
     tab_to(f"#event-row-{match.pk} .row-link")
     page.keyboard.press("Enter")
     expect(page).to_have_url(asgi_server.url + f"/events/{match.pk}/")
+
+
+# Records each system notification the page shows, then shows it for real.
+RECORD_NOTIFICATIONS = """
+(() => {
+  const Real = window.Notification
+  window.__notified = []
+  function Recorded (title, options) {
+    window.__notified.push(title + ': ' + (options && options.body))
+    return new Real(title, options)
+  }
+  Object.defineProperty(Recorded, 'permission', { get: () => Real.permission })
+  Recorded.requestPermission = (...args) => Real.requestPermission(...args)
+  window.Notification = Recorded
+})()
+"""
+
+
+def test_a_fan_who_allowed_notifications_gets_one_for_a_red_card_and_full_time(
+    page: Page, asgi_server: AsgiServer, editor, world: World
+) -> None:
+    match = world.live("Arsenal", "Chelsea")
+    page.context.grant_permissions(["notifications"], origin=asgi_server.url)
+    page.context.add_init_script(RECORD_NOTIFICATIONS)
+    open_live(page, asgi_server.url + f"/events/{match.pk}/")
+    system = page.locator("#alerts-system")
+    expect(system).to_have_attribute("aria-pressed", "false")  # off by default
+    page.locator(".eh-team.away .star").click()  # follow Chelsea
+    system.click()
+    expect(system).to_have_attribute("aria-pressed", "true")
+
+    editor(services.add_incident, event=match.pk, kind="red_card", side="home", player="Rice")
+    editor(services.change_status, event=match.pk, status="finished")
+
+    expect(page.locator(f"#event-header-{match.pk}")).to_have_attribute("data-status", "finished")
+    notified = page.evaluate("window.__notified")
+    assert notified == [
+        "Scoreline: Red card: Arsenal 0 \N{EN DASH} Chelsea 0",
+        "Scoreline: Full time: Arsenal 0 \N{EN DASH} Chelsea 0",
+    ]
+    expect(page.locator("#toasts .toast")).to_have_count(0)  # in-page alerts stay off
