@@ -22,6 +22,7 @@ from liveapp.ip_limits import SocketsPerIP  # noqa: E402
 from liveapp.memory import freeze_startup_objects  # noqa: E402
 from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from scoreboard.feeds.consumers import PushConsumer  # noqa: E402
+from scoreboard.live.sse import live_events  # noqa: E402
 
 # The public live socket is mounted outside the session/auth stack: it never reads the
 # session, and under AuthMiddlewareStack every frame the hub writes would pass through
@@ -39,6 +40,8 @@ application = ProtocolTypeRouter(
                     "feeds/<slug:provider>/push",
                     DjangoRequestSecurity(PushConsumer.as_asgi()),
                 ),
+                # The live stream for pages that cannot open a WebSocket (SSE fallback).
+                path("live/events/", live_events),
                 re_path(r"", django_asgi_app),
             ]
         ),

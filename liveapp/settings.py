@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "scoreboard.feeds.tasks.poll_feeds",
         "schedule": env_float("FEED_POLL_INTERVAL_SECONDS", 2.0),
     },
+    "announce-feed-health": {
+        "task": "scoreboard.feeds.tasks.announce_feed_health",
+        "schedule": env_float("FEED_HEALTH_INTERVAL_SECONDS", 1.0),
+    },
     "prune-processed-messages": {
         "task": "scoreboard.feeds.tasks.prune_processed_messages",
         "schedule": 3600.0,

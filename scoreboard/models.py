@@ -6,9 +6,21 @@ event's version and appends a `Change` in the same transaction.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
+
+
+def search_key(text: str) -> str:
+    """`text` folded for search: accents dropped, case folded, spaces collapsed. Stored
+    beside names (`search_name`) so a plain `contains` matches "Atletico" to "Atlético"
+    the same way on PostgreSQL and SQLite (no unaccent/collation needed)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
 
 
 class SportKind(models.TextChoices):
@@ -54,12 +66,19 @@ class Competition(models.Model):
     season = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=60, blank=True)
     display_order = models.PositiveSmallIntegerField(default=100)
+    # search_key(name): kept by save(), read by the search page.
+    search_name = models.CharField(max_length=120, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["sport__display_order", "display_order", "name"]
 
     def __str__(self) -> str:
         return f"{self.name} {self.season}".strip()
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = search_key(self.name)
+        _add_to_update_fields(kwargs, "search_name")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Team(models.Model):
@@ -69,6 +88,10 @@ class Team(models.Model):
     name = models.CharField(max_length=120)
     short_name = models.CharField(max_length=12, blank=True)
     country = models.CharField(max_length=60, blank=True)
+    # The team page's address (/teams/<slug>/); made from the name on first save.
+    slug = models.SlugField(max_length=140, unique=True, blank=True)
+    # search_key(name): kept by save(), read by the search page.
+    search_name = models.CharField(max_length=120, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -79,9 +102,37 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = search_key(self.name)
+        _add_to_update_fields(kwargs, "search_name")
+        if not self.slug:
+            self.slug = unique_team_slug(self.name, self.sport.slug, exclude=self.pk)
+            _add_to_update_fields(kwargs, "slug")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+
+def _add_to_update_fields(kwargs: dict[str, object], name: str) -> None:
+    fields = kwargs.get("update_fields")
+    if fields is not None and name not in fields:
+        kwargs["update_fields"] = [*fields, name]  # type: ignore[misc]
+
+
+def unique_team_slug(name: str, sport_slug: str, *, exclude: int | None = None) -> str:
+    """`slugify(name)`, else with the sport, else with a number: never taken twice."""
+    base = slugify(name)[:100] or "team"
+    taken = Team.objects.exclude(pk=exclude).filter(slug__startswith=base)
+    used = set(taken.values_list("slug", flat=True))
+    for candidate in (base, f"{base}-{sport_slug}"):
+        if candidate not in used:
+            return candidate
+    n = 2
+    while f"{base}-{sport_slug}-{n}" in used:
+        n += 1
+    return f"{base}-{sport_slug}-{n}"
 
 
 class Event(models.Model):
@@ -183,6 +234,8 @@ class Incident(models.Model):
     points = models.PositiveSmallIntegerField(default=0)
     cancelled = models.BooleanField(default=False)
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # When it was cancelled: a goal taken back shows "Goal disallowed" for a while.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from scoreboard.models import (
@@ -31,6 +31,7 @@ from scoreboard.models import (
     SportKind,
     Status,
     Team,
+    search_key,
 )
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 LIVE_STATUSES = (Status.LIVE, Status.BREAK)
 UPCOMING = (Status.SCHEDULED, Status.POSTPONED)
 _SCORING = Q(incidents__kind__in=[*SCORING_KINDS, IncidentKind.POINTS]) & Q(incidents__points__gt=0)
+_SCORING_KINDS = (*SCORING_KINDS, IncidentKind.POINTS)
 
 
 def latest_sequence() -> int:
@@ -61,7 +63,20 @@ def event_rows() -> QuerySet[Event]:
             & Q(incidents__kind=IncidentKind.RED_CARD, incidents__side=Side.AWAY),
         ),
         last_goal_at=Max("incidents__created_at", filter=live_incident & _SCORING),
+        # The latest goal taken back (VAR), and why: the row says "Goal disallowed".
+        last_disallowed_at=Subquery(_disallowed().values("cancelled_at")[:1]),
+        disallowed_reason=Subquery(_disallowed().values("cancel_reason")[:1]),
     )
+
+
+def _disallowed() -> QuerySet[Incident]:
+    return Incident.objects.filter(
+        event=OuterRef("pk"),
+        cancelled=True,
+        cancelled_at__isnull=False,
+        kind__in=_SCORING_KINDS,
+        points__gt=0,
+    ).order_by("-cancelled_at")
 
 
 @dataclass
@@ -136,6 +151,7 @@ TableKind = Literal["points", "wins"]
 @dataclass
 class StandingRow:
     team: Team
+    live: bool = False  # playing now: counted at the current score ("as it stands")
     played: int = 0
     won: int = 0
     drawn: int = 0
@@ -166,9 +182,14 @@ class CompetitionPage:
     def events(self) -> list[Event]:
         return [*self.live, *self.upcoming, *self.results]
 
+    @property
+    def table(self) -> Table:
+        return Table(self.competition, self.table_kind, self.standings)
+
 
 def standings(events: Iterable[Event], *, sport_kind: str) -> tuple[TableKind, list[StandingRow]]:
-    """The table from the finished ones of `events` (with `home` and `away` loaded).
+    """The table from the finished ones of `events` (with `home` and `away` loaded),
+    and the live ones as they stand: counted at their current score, rows marked `live`.
 
     Football is a "points" table: 3 a win, 1 a draw, ordered by points, goal difference,
     goals scored. Other sports are "wins" tables, ordered by wins then points difference:
@@ -176,20 +197,29 @@ def standings(events: Iterable[Event], *, sport_kind: str) -> tuple[TableKind, l
     """
     table: dict[int, StandingRow] = {}
     for event in events:
-        if event.status != Status.FINISHED:
+        live = event.status in LIVE_STATUSES
+        if event.status != Status.FINISHED and not live:
             continue
+        winner = event.winner
+        if live:  # as it stands: whoever leads now
+            winner = (
+                ""
+                if event.home_score == event.away_score
+                else (Side.HOME if event.home_score > event.away_score else Side.AWAY)
+            )
         sides = (
             (event.home, event.home_score, event.away_score, Side.HOME),
             (event.away, event.away_score, event.home_score, Side.AWAY),
         )
         for team, scored, conceded, side in sides:
             row = table.setdefault(team.pk, StandingRow(team=team))
+            row.live = row.live or live
             row.played += 1
             row.scored += scored
             row.conceded += conceded
-            if event.winner == side:
+            if winner == side:
                 row.won += 1
-            elif event.winner:
+            elif winner:
                 row.lost += 1
             else:
                 row.drawn += 1
@@ -221,6 +251,141 @@ def competition_page(*, slug: str) -> CompetitionPage:
     )
 
 
+@dataclass
+class Table:
+    competition: Competition
+    table_kind: TableKind
+    standings: list[StandingRow]
+
+    @property
+    def in_play(self) -> bool:
+        return any(row.live for row in self.standings)
+
+
+def competition_table(*, competition_id: int) -> Table:
+    """A competition's table alone (live publishing: one query for the events)."""
+    competition = Competition.objects.select_related("sport").get(pk=competition_id)
+    rows = Event.objects.select_related("home", "away").filter(
+        competition_id=competition_id, status__in=(Status.FINISHED, *LIVE_STATUSES)
+    )
+    table_kind, table = standings(rows, sport_kind=competition.sport.kind)
+    return Table(competition=competition, table_kind=table_kind, standings=table)
+
+
+# --- teams, search, followed matches ---------------------------------------------------
+
+
+@dataclass
+class TeamPage:
+    team: Team
+    live: list[Event]
+    upcoming: list[Event]
+    results: list[Event]
+    competitions: list[Competition]
+
+    @property
+    def events(self) -> list[Event]:
+        return [*self.live, *self.upcoming, *self.results]
+
+
+TEAM_PAGE_FIXTURES = 5
+TEAM_PAGE_RESULTS = 5
+
+
+def team_page(*, slug: str) -> TeamPage:
+    """A team's live match, next fixtures, last results and competitions (four queries)."""
+    team = get_object_or_404(Team.objects.select_related("sport"), slug=slug)
+    mine = event_rows().filter(Q(home=team) | Q(away=team))
+    live = list(mine.filter(status__in=LIVE_STATUSES).order_by("kickoff", "id"))
+    upcoming = list(mine.filter(status__in=UPCOMING).order_by("kickoff", "id")[:TEAM_PAGE_FIXTURES])
+    done = mine.exclude(status__in=(*LIVE_STATUSES, *UPCOMING)).order_by("-kickoff", "-id")
+    competitions = list(
+        Competition.objects.filter(Q(events__home=team) | Q(events__away=team))
+        .select_related("sport")
+        .distinct()
+    )
+    return TeamPage(
+        team=team,
+        live=live,
+        upcoming=upcoming,
+        results=list(done[:TEAM_PAGE_RESULTS]),
+        competitions=competitions,
+    )
+
+
+@dataclass
+class SearchResults:
+    query: str
+    teams: list[Team]
+    competitions: list[Competition]
+
+
+SEARCH_MIN_LENGTH = 2
+SEARCH_LIMIT = 20
+
+
+def search(query: str) -> SearchResults:
+    """Teams and competitions whose name contains `query`, accents and case ignored (the
+    stored `search_name` is folded the same way, so this is one plain LIKE per model)."""
+    key = search_key(query)[:60]
+    if len(key) < SEARCH_MIN_LENGTH:
+        return SearchResults(query=query, teams=[], competitions=[])
+    teams = Team.objects.select_related("sport").filter(search_name__contains=key)
+    competitions = Competition.objects.select_related("sport").filter(search_name__contains=key)
+    return SearchResults(
+        query=query,
+        teams=list(teams.order_by("name", "id")[:SEARCH_LIMIT]),
+        competitions=list(competitions.order_by("name", "id")[:SEARCH_LIMIT]),
+    )
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What a fan follows, as live.js mirrors it into the `follow` cookie: `t12-t7-e301`."""
+
+    teams: frozenset[int] = frozenset()
+    events: frozenset[int] = frozenset()
+
+    MAX_IDS = 100  # a cookie is small; more than this is not a fan's list
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Followed:
+        teams: set[int] = set()
+        events: set[int] = set()
+        for item in (raw or "").split("-")[: cls.MAX_IDS]:
+            kind, number = item[:1], item[1:]
+            if number.isdigit() and len(number) <= 18:
+                (teams if kind == "t" else events if kind == "e" else set()).add(int(number))
+        return cls(frozenset(teams), frozenset(events))
+
+    def __bool__(self) -> bool:
+        return bool(self.teams or self.events)
+
+    def follows(self, event: Event) -> bool:
+        return event.pk in self.events or event.home_id in self.teams or event.away_id in self.teams
+
+
+def split_followed(
+    groups: list[SportGroup], followed: Followed
+) -> tuple[list[Event], list[SportGroup]]:
+    """("My matches", the other groups): followed events are moved, not copied (a row's
+    id is unique on a page: live updates find it by id)."""
+    if not followed:
+        return [], groups
+    mine: list[Event] = []
+    rest: list[SportGroup] = []
+    for group in groups:
+        kept = SportGroup(sport=group.sport)
+        for cgroup in group.competitions:
+            others = [e for e in cgroup.events if not followed.follows(e)]
+            mine.extend(e for e in cgroup.events if followed.follows(e))
+            if others:
+                kept.competitions.append(CompetitionGroup(cgroup.competition, others))
+        if kept.competitions:
+            rest.append(kept)
+    return mine, rest
+
+
 def _detail_rows() -> QuerySet[Event]:
     # No aggregates here: the whole timeline comes along, so `count_marks` finds what
     # `event_rows()` annotates. Compiling those aggregates took the publisher more CPU
@@ -237,10 +402,18 @@ def count_marks(event: Event, incidents: Iterable[Any]) -> Event:
     standing = [i for i in incidents if not i.cancelled]
     reds = [i.side for i in standing if i.kind == IncidentKind.RED_CARD]
     event.red_home, event.red_away = reds.count(Side.HOME), reds.count(Side.AWAY)
-    scoring = (*SCORING_KINDS, IncidentKind.POINTS)
+    scoring = _SCORING_KINDS
     event.last_goal_at = max(
         (i.created_at for i in standing if i.kind in scoring and i.points > 0), default=None
     )
+    taken_back = [
+        i
+        for i in incidents
+        if i.cancelled and i.cancelled_at is not None and i.kind in scoring and i.points > 0
+    ]
+    latest = max(taken_back, key=lambda i: i.cancelled_at, default=None)
+    event.last_disallowed_at = latest.cancelled_at if latest is not None else None
+    event.disallowed_reason = latest.cancel_reason if latest is not None else ""
     return event
 
 

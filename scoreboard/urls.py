@@ -25,6 +25,8 @@ urlpatterns = [
     path("day/<isodate:date>/", views.day, name="day"),
     path("competitions/<slug:slug>/", views.competition, name="competition"),
     path("events/<int:event_id>/", views.event, name="event"),
+    path("teams/<slug:slug>/", views.team, name="team"),
+    path("search/", views.search, name="search"),
     path("events/<int:event_id>/fragment/", views.event_fragment, name="event_fragment"),
     path("healthz", views.healthz, name="healthz"),
 ]

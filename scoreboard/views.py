@@ -22,6 +22,7 @@ from scoreboard.live.fragments import render_event_fragments
 from scoreboard.live.topics import live_topic
 
 TZ_COOKIE = "tz"
+FOLLOW_COOKIE = "follow"  # live.js mirrors the fan's followed teams/matches here
 
 
 def _render_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -47,7 +48,19 @@ def viewer_tz(request: HttpRequest) -> ZoneInfo:
 def _base_context(request: HttpRequest, nav: str) -> dict:
     tz = viewer_tz(request)
     timezone.activate(tz)  # kick-off times render in the viewer's zone
-    return {"nav": nav, "tz_name": tz.key, "page_url": request.get_full_path()}
+    return {
+        "nav": nav,
+        "tz_name": tz.key,
+        "page_url": request.get_full_path(),
+        "search_query": request.GET.get("q", "") if nav == "search" else "",
+    }
+
+
+def followed(request: HttpRequest) -> selectors.Followed:
+    """What the fan follows: `?follow=` (shareable), else the cookie live.js keeps."""
+    return selectors.Followed.parse(
+        request.GET.get(FOLLOW_COOKIE) or request.COOKIES.get(FOLLOW_COOKIE)
+    )
 
 
 @require_GET
@@ -56,9 +69,17 @@ def live_now(request: HttpRequest) -> HttpResponse:
     context = _base_context(request, "live")
     seq = selectors.latest_sequence()
     groups = selectors.live_events(sport=sport or None)
-    selectors.mark_feed_delayed(e for g in groups for c in g.competitions for e in c.events)
+    mine, groups = selectors.split_followed(groups, followed(request))
+    selectors.mark_feed_delayed(
+        [*mine, *(e for g in groups for c in g.competitions for e in c.events)]
+    )
     context.update(
-        seq=seq, groups=groups, sport=sport, sports=selectors.sports(), topics=live_topic(sport)
+        seq=seq,
+        groups=groups,
+        mine=mine,
+        sport=sport,
+        sports=selectors.sports(),
+        topics=live_topic(sport),
     )
     return _render_page(request, "scoreboard/live_now.html", context)
 
@@ -75,13 +96,17 @@ def day(request: HttpRequest, date: str | None = None) -> HttpResponse:
         raise Http404("not a date (YYYY-MM-DD)") from None
     seq = selectors.latest_sequence()
     groups = selectors.day_events(day=the_day, tz=tz)
-    selectors.mark_feed_delayed(e for g in groups for c in g.competitions for e in c.events)
+    mine, groups = selectors.split_followed(groups, followed(request))
+    selectors.mark_feed_delayed(
+        [*mine, *(e for g in groups for c in g.competitions for e in c.events)]
+    )
     start, end = selectors.day_bounds(the_day, tz)
     # The live topics are per UTC date of kick-off: a local day spans one or two of them.
     utc_days = sorted({start.date(), (end - dt.timedelta(microseconds=1)).date()})
     context.update(
         seq=seq,
         groups=groups,
+        mine=mine,
         day=the_day,
         today=today,
         day_start=start,
@@ -116,6 +141,34 @@ def event(request: HttpRequest, event_id: int) -> HttpResponse:
     selectors.mark_feed_delayed([the_event])
     context.update(seq=seq, event=the_event, topics=f"event.{the_event.pk}")
     return _render_page(request, "scoreboard/event.html", context)
+
+
+@require_GET
+def team(request: HttpRequest, slug: str) -> HttpResponse:
+    context = _base_context(request, "team")
+    seq = selectors.latest_sequence()
+    page = selectors.team_page(slug=slug)
+    selectors.mark_feed_delayed(page.events)
+    context.update(seq=seq, page=page, topics=f"team.{page.team.pk}")
+    return _render_page(request, "scoreboard/team.html", context)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Teams and competitions by name (accents and case ignored). A plain GET form
+    without JavaScript; with htmx, the header box asks for `#search-results` as you type."""
+    context = _base_context(request, "search")
+    query = request.GET.get("q", "").strip()[:100]
+    results = selectors.search(query)
+    context.update(query=query, results=results, min_length=selectors.SEARCH_MIN_LENGTH)
+    template = "scoreboard/search.html"
+    if request.htmx and request.htmx.target == "search-suggestions":
+        template += "#suggestions"
+    elif request.htmx and request.htmx.target == "live-root":
+        template += "#live-root"
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request, HX-Target"
+    return response
 
 
 @require_GET

@@ -288,3 +288,15 @@ def prune_processed_messages() -> int:
     deleted = prune_processed()
     logger.info("pruned %d processed-message rows", deleted)
     return deleted
+
+
+@shared_task(name="scoreboard.feeds.tasks.announce_feed_health", ignore_result=True)
+def announce_feed_health() -> int:
+    """Beat, every FEED_HEALTH_INTERVAL_SECONDS: tell open pages which events' feeds went
+    silent or came back (scoreboard/live/notices.py). Returns how many changed."""
+    from scoreboard.live.notices import announce_feed_health as announce
+
+    from .health import feed_delayed_event_ids
+
+    started, recovered = announce(feed_delayed_event_ids())
+    return len(started) + len(recovered)

@@ -65,6 +65,9 @@ RETRY_DELAY = 1.0
 # Kept per process, least recently changed dropped first. Fragments run ~5-30 KB an event
 # (the timeline), so at most ~60 MB; a topic's sequence is a small int (~150 bytes).
 KEPT_EVENTS = 2000
+# Topics of pages whose extra renders (an event's detail, a competition's table) the
+# publisher makes only while some hub has sockets on them (interest.py).
+PAGE_TOPICS = ("event.", "competition.")
 ADVERTISE_WAIT = 0.5  # seconds a new event-page socket waits for its interest to be known
 KEPT_TOPICS = 20_000
 
@@ -205,7 +208,7 @@ class Hub:
         self.started_at = 0.0
         self.hub_id = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self.interest_changed = asyncio.Event()  # an event page got its first socket here
-        self.advertised: frozenset[int] = frozenset()  # what Redis has for this hub
+        self.advertised: frozenset[str] = frozenset()  # page topics Redis has for this hub
         self.advert_done = asyncio.Event()  # set after each advertisement
 
     # --- lifecycle ------------------------------------------------------------------
@@ -217,7 +220,7 @@ class Hub:
             self._reset(loop)
             if settings.EMBEDDED:
                 bus.serve_locally(deliver_threadsafe)
-                interest.serve_locally(self.watched_events)
+                interest.serve_locally(self.watched_pages)
                 self.subscribed.set()
                 self.tasks.append(loop.create_task(self._embedded_relay()))
             else:
@@ -257,7 +260,7 @@ class Hub:
         self.connections.add(conn)
         for topic in conn.topics:
             members = self.registry.setdefault(topic, set())
-            if not members and topic.startswith("event."):
+            if not members and topic.startswith(PAGE_TOPICS):
                 self.interest_changed.set()  # the publisher must render its details now
             members.add(conn)
         metrics.CONNECTIONS.set(len(self.connections))
@@ -290,17 +293,22 @@ class Hub:
     async def advertised_for(self, conn: Connection) -> None:
         """Wait (briefly) until the publisher can know `conn`'s event pages are watched:
         a change committed after the socket's replay then carries their details."""
-        if settings.EMBEDDED or conn.detail_ids <= self.advertised:
+        pages = {t for t in conn.topics if t.startswith(PAGE_TOPICS)}
+        if settings.EMBEDDED or pages <= self.advertised:
             return
         with contextlib.suppress(TimeoutError):  # Redis slow or down: healing covers it
             async with asyncio.timeout(ADVERTISE_WAIT):
-                while not conn.detail_ids <= self.advertised:
+                while not pages <= self.advertised:
                     self.advert_done.clear()
                     await self.advert_done.wait()
 
-    def watched_events(self) -> frozenset[int]:
-        """Events this process has event-page sockets for (interest.py)."""
-        return detail_event_ids(tuple(self.registry))
+    def watched_pages(self) -> interest.Watched:
+        """Event and competition pages this process has sockets on (interest.py)."""
+        topics = tuple(self.registry)
+        return interest.Watched(
+            events=detail_event_ids(topics),
+            competitions=frozenset(int(t[12:]) for t in topics if t.startswith("competition.")),
+        )
 
     def latest_for(self, topics: Iterable[str]) -> int:
         return max((self.latest_seq.get(t, 0) for t in topics), default=0)
@@ -310,6 +318,9 @@ class Hub:
     def dispatch(self, message: dict[str, Any]) -> None:
         """Fan one message out to the local sockets of its topics (on the hub's loop)."""
         metrics.MESSAGES_IN.inc()
+        if "notice" in message:  # a small JSON control frame, e.g. feed state (notices.py)
+            self.notify(message["topics"], message["notice"])
+            return
         event_id = message["event_id"]
         version = message["version"]
         # At-least-once upstream (relay): a version already fanned out is a duplicate.
@@ -346,6 +357,16 @@ class Hub:
             metrics.FRAMES_OUT.labels(kind="html").inc(written)
             self._observe_delivery(update.ts)
             self._observe_glass({update: written})
+
+    def notify(self, topics: list[str], text: str) -> None:
+        """Write one control frame (not a versioned fragment) to the sockets of `topics`;
+        a socket with frames in flight or still replaying misses it (it is advisory)."""
+        frame = {"type": "websocket.send", "text": text}
+        targets = set().union(*(self.registry.get(t, ()) for t in topics))
+        for conn in targets:
+            if not (conn.held or conn.busy or conn.closing):
+                self._write(conn, frame)
+        metrics.FRAMES_OUT.labels(kind="notice").inc(len(targets))
 
     def _enqueue(self, conn: Connection, update: Update) -> None:
         if conn.closing:
@@ -562,10 +583,14 @@ class Hub:
         try:
             while True:
                 self.interest_changed.clear()
-                watched = self.watched_events()
+                pages = frozenset(
+                    t for t in self.registry if t.startswith(("event.", "competition."))
+                )
+                watched = self.watched_pages()
+                entry = interest.entry(watched.events, watched.competitions)
                 try:
-                    await client.hset(interest.watching_key(), self.hub_id, interest.entry(watched))
-                    self.advertised = watched
+                    await client.hset(interest.watching_key(), self.hub_id, entry)
+                    self.advertised = pages
                     self.advert_done.set()
                 except Exception:
                     logger.warning("hub: could not advertise watched events; retrying")

@@ -34,7 +34,8 @@ from django.utils import timezone
 from scoreboard import selectors
 from scoreboard.live import bus, metrics
 from scoreboard.live.fragments import render_cursor, render_event_fragments
-from scoreboard.live.interest import watched_events
+from scoreboard.live.interest import watched_pages
+from scoreboard.live.standings import TableRound
 from scoreboard.live.timelines import attach_timelines
 from scoreboard.live.topics import topics_for_event
 from scoreboard.models import Change, Event
@@ -154,8 +155,8 @@ def publish_pending(
     if not groups:
         _mark_published(done)
         return len(done)
-    watched = watched_events()  # None: unknown, render every detail
-    events = round_events(groups, details=watched)
+    watched = watched_pages()  # None: unknown, render every detail and table
+    events = round_events(groups, details=None if watched is None else watched.events)
     ordered = sorted(groups.values(), key=lambda g: g[-1].pk)
     messages: list[tuple[list[Change], dict[str, Any] | None]] = []
     for group in ordered:
@@ -166,7 +167,7 @@ def publish_pending(
             else build_group_message(
                 group,
                 event,
-                with_detail=watched is None or event.pk in watched,
+                with_detail=watched is None or event.pk in watched.events,
                 committed_at=(committed_at or {}).get(group[0].pk),
             )
         )
@@ -181,12 +182,19 @@ def publish_pending(
     for message in outgoing[:handed]:
         _observe_publish(message)
     sent = 0
+    tables = TableRound()  # the live table: rendered once per competition per round
     for group, message in messages:
         if message is not None:
             if sent == handed:
                 break  # nobody took it: leave this one and the rest to the relay
             sent += 1
+            event = events[group[-1].event_id]
+            if watched is None or event.competition_id in watched.competitions:
+                tables.note(event, message)
         done.extend(change.pk for change in group)
+    # After the events' own messages: a table never delays a score. Only for competition
+    # pages some hub has sockets on (interest.py).
+    send_all(tables.messages())
     _mark_published(done)
     return len(done)
 

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Max
 
+from scoreboard import selectors
 from scoreboard.live.fragments import render_cursor
-from scoreboard.live.topics import LIVE, detail_event_ids, topics_for_event
+from scoreboard.live.standings import COUNTED
+from scoreboard.live.topics import LIVE, competition_topic, detail_event_ids, topics_for_event
 from scoreboard.models import Change, Event
 
 MEMO_SECONDS = 5.0  # a reconnect storm lasts seconds; state newer than `latest` is pushed live
@@ -92,6 +94,19 @@ def _fragments(event_id: int, version: int) -> tuple[str, str]:
     return found  # type: ignore[return-value]
 
 
+def _table(competition_id: int, seq: int) -> str:
+    """A competition's live table as of change `seq` or later: the one the hub last fanned
+    out if that recent, else rendered (once per replay; whole replays are memoised)."""
+    from scoreboard.live.hub import get_hub
+    from scoreboard.live.standings import render_table
+
+    pushed = get_hub().fragments.get(-competition_id)
+    if pushed is not None and pushed[0] >= seq:
+        return pushed[1]
+    table = selectors.competition_table(competition_id=competition_id)
+    return render_table(table, seq=seq, oob=True)
+
+
 def replay_since(*, topics: list[str] | tuple[str, ...], since: int) -> Replay:
     """What a socket subscribed to `topics` missed after sequence `since`."""
     # Change ids become visible in order (advisory lock in services.changelog), so
@@ -112,13 +127,17 @@ def replay_since(*, topics: list[str] | tuple[str, ...], since: int) -> Replay:
 
 def _replay(*, topics: list[str] | tuple[str, ...], since: int, latest: int) -> Replay:
     missed = Change.objects.filter(id__gt=since, id__lte=latest, event__isnull=False)
-    changed_ids = set(missed.values_list("event_id", flat=True))
+    last_change: dict[int, int] = {}  # event id -> its latest change id in the gap
+    for event_id, change_id in missed.values_list("event_id", "id"):
+        last_change[event_id] = max(change_id, last_change.get(event_id, 0))
+    changed_ids = set(last_change)
     # Events that left (or entered) "live" in the gap also concern the `live` topic.
     status_changed = set(missed.filter(kind="status").values_list("event_id", flat=True))
     wanted = set(topics)
     details = detail_event_ids(tuple(topics))
     parts: list[str] = []
     replayed = 0
+    tables: dict[int, int] = {}  # competition id -> latest change id: its live table
     events = Event.objects.select_related("competition__sport").filter(pk__in=changed_ids)
     for event in events.order_by("pk"):
         event_topics = set(topics_for_event(event))
@@ -126,11 +145,15 @@ def _replay(*, topics: list[str] | tuple[str, ...], since: int, latest: int) -> 
             event_topics.add(LIVE)
         if not event_topics & wanted:
             continue
+        if competition_topic(event.competition_id) in wanted and event.status in COUNTED:
+            seq = max(last_change[event.pk], tables.get(event.competition_id, 0))
+            tables[event.competition_id] = seq
         row, detail = _fragments(event.pk, event.version)
         replayed += 1
         if event.pk in details:
             parts.append(detail)
         parts.append(row)
+    parts.extend(_table(competition_id, seq) for competition_id, seq in tables.items())
     if not parts:
         return Replay(resync=False, seq=latest)
     parts.append(render_cursor(latest))

@@ -1,7 +1,8 @@
 """Topics: what a page subscribes to, and where a change of an event is published.
 
 `event.<id>`, `competition.<id>`, `sport.<slug>`, `live`, `day.<YYYY-MM-DD>` (UTC date of
-kickoff). Names are also valid Channels group names ([A-Za-z0-9._-], < 100 chars).
+kickoff) and `team.<id>` (both sides: the team pages). Names are also valid Channels
+group names ([A-Za-z0-9._-], < 100 chars).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ MAX_TOPICS = 50  # per socket: a page shows a handful; bounded so input stays ch
 
 _TOPIC_RE = re.compile(
     r"^(?:live|event\.\d{1,18}|competition\.\d{1,18}"
-    r"|sport\.[A-Za-z0-9_-]{1,50}|day\.\d{4}-\d{2}-\d{2})$"
+    r"|sport\.[A-Za-z0-9_-]{1,50}|day\.\d{4}-\d{2}-\d{2}|team\.\d{1,18})$"
 )
 
 
@@ -52,6 +53,10 @@ def live_topic(sport_slug: str = "") -> str:
     return LIVE
 
 
+def team_topic(team_id: int) -> str:
+    return f"team.{team_id}"
+
+
 def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) -> list[str]:
     """Every topic a change of `event` is published to.
 
@@ -66,6 +71,8 @@ def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) ->
         competition_topic(event.competition_id),
         sport_topic(event.competition.sport.slug),
         day_topic(kickoff_day),
+        team_topic(event.home_id),
+        team_topic(event.away_id),
     ]
     was_live = False
     previous = (change_data or {}).get("from")

@@ -40,7 +40,15 @@ R = TypeVar("R")
 EVENT_FIELDS = [
     f.attname for f in Event._meta.concrete_fields if not f.primary_key and f.attname != "id"
 ]
-INCIDENT_FIELDS = ["cancelled", "cancel_reason", "player", "minute", "added_time", "detail"]
+INCIDENT_FIELDS = [
+    "cancelled",
+    "cancel_reason",
+    "cancelled_at",
+    "player",
+    "minute",
+    "added_time",
+    "detail",
+]
 ID_BLOCK = 64  # incident ids reserved per sequence round trip
 # Ids reserved under the events' locks, so one event's incidents get ids in the order
 # they were made (an unused id is only a gap).

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from django.utils import timezone
+
 from scoreboard.errors import InvalidChange
 from scoreboard.models import SCORING_KINDS, Event, Incident, IncidentKind, Side
 from scoreboard.rules import rules_for
@@ -135,7 +137,9 @@ def remove_incident(
                 raise InvalidChange("removing this incident would make the score negative")
             score = replace(score, **{incident.side: total})
         apply_score(event, score)
-    batch.update_incident(incident, cancelled=True, cancel_reason=reason)
+    batch.update_incident(
+        incident, cancelled=True, cancel_reason=reason, cancelled_at=timezone.now()
+    )
     commit_change(
         event,
         kind="incident_removed",

@@ -159,6 +159,20 @@ def goal_mark_until(event: Event) -> str:
     return until.isoformat() if until > timezone.now() else ""
 
 
+@register.simple_tag
+def disallowed_until(event: Event) -> str:
+    """ISO time until which a goal taken back shows "Goal disallowed" (as long as a new
+    goal shows "Goal"), or "" if none is that recent."""
+    cancelled = getattr(event, "last_disallowed_at", None)
+    if cancelled is None or event.status not in (Status.LIVE, Status.BREAK):
+        return ""
+    last_goal = getattr(event, "last_goal_at", None)
+    if last_goal is not None and last_goal > cancelled:
+        return ""  # a newer goal counts: the row says "Goal"
+    until = cancelled + dt.timedelta(seconds=GOAL_MARK_SECONDS)
+    return until.isoformat() if until > timezone.now() else ""
+
+
 @register.filter
 def incident_icon(incident: Incident) -> str:
     return {

@@ -8,7 +8,14 @@
  *   fragment (a message was lost), unknown row the page should show -> refetch region;
  * - handles JSON control frames (resync, heartbeat, replayed);
  * - shows live / reconnecting / offline, flashes changed scores, removes finished rows
- *   from "Live now", ticks clocks and "updated N s ago" locally (no server messages).
+ *   from "Live now", ticks clocks and "updated N s ago" locally (no server messages);
+ * - falls back to Server-Sent Events (`/live/events/`) when WebSockets are missing or
+ *   keep failing: an EventSource behind the WebSocket interface, so everything above
+ *   (resume, dedupe, heal) is the same code; the indicator names the transport;
+ * - the fan side: follow teams/matches (localStorage, mirrored to the `follow` cookie so
+ *   the server leads with "My matches"), toasts / system notifications for followed
+ *   matches (both off by default), one screen-reader announcement per score change,
+ *   live standings (newest `data-standings-seq` wins), "feed delayed" notices.
  */
 (function () {
   'use strict'
@@ -43,13 +50,69 @@
   function liveRoot () { return document.getElementById('live-root') }
 
   // ---- socket: resume from the cursor, backoff with full jitter ----------------------
+  // WebSocket unless it is missing or failed FALLBACK_AFTER times in a row without ever
+  // opening (a proxy that blocks it); then SSE for the rest of the page's life.
+  var FALLBACK_AFTER = 2
+  var transport = typeof window.WebSocket === 'function' ? 'websocket' : 'sse'
+  var unopened = 0
+
   htmx.config.wsReconnectDelay = 'full-jitter'
   htmx.createWebSocket = function (url) {
     var u = new URL(url, window.location.href)
     u.searchParams.set('since', String(cursor()))
+    if (transport === 'sse') return new SseSocket(u)
     var socket = new WebSocket(u.toString(), [])
     socket.binaryType = htmx.config.wsBinaryType
+    var opened = false
+    socket.addEventListener('open', function () { opened = true; unopened = 0 })
+    socket.addEventListener('close', function () {
+      if (opened) return
+      unopened += 1
+      if (unopened >= FALLBACK_AFTER) transport = 'sse'
+    })
     return socket
+  }
+
+  /*
+   * An EventSource on /live/events/ dressed as a WebSocket for the htmx ws extension:
+   * open / message / close events, readyState, send (a no-op: the server needs no
+   * pings) and close. A dropped stream closes with 1006, so htmx reconnects with its
+   * backoff and createWebSocket adds the current cursor; EventSource's own retry
+   * (which would resend the old URL) is not used.
+   */
+  function SseSocket (wsUrl) {
+    var self = this
+    var target = document.createDocumentFragment() // an EventTarget
+    var url = new URL(wsUrl.toString())
+    url.protocol = window.location.protocol
+    url.pathname = '/live/events/'
+    self.url = url.toString()
+    self.CONNECTING = 0; self.OPEN = 1; self.CLOSING = 2; self.CLOSED = 3
+    self.readyState = 0
+    self.binaryType = 'blob'
+    self.onopen = self.onclose = self.onerror = self.onmessage = null
+    self.addEventListener = target.addEventListener.bind(target)
+    self.removeEventListener = target.removeEventListener.bind(target)
+    function fire (event) {
+      var handler = self['on' + event.type]
+      if (handler) handler.call(self, event)
+      target.dispatchEvent(event)
+    }
+    function closed (code) {
+      if (self.readyState === 3) return
+      self.readyState = 3
+      source.close()
+      fire(new CloseEvent('close', { code: code, wasClean: code === 1000 }))
+    }
+    var source = new EventSource(self.url)
+    source.onopen = function () {
+      self.readyState = 1
+      fire(new Event('open'))
+    }
+    source.onmessage = function (e) { fire(new MessageEvent('message', { data: e.data })) }
+    source.onerror = function () { closed(1006) }
+    self.send = function () {}
+    self.close = function (code) { closed(code || 1000) }
   }
 
   function jitterDelay (attempt) {
@@ -61,10 +124,14 @@
 
   function setIndicator (state) {
     var el = document.getElementById('live-status')
-    if (!el || el.getAttribute('data-state') === state) return
+    if (!el) return
+    var text = LABELS[state] || state
+    if (state === 'live' && transport === 'sse') text = 'Live (SSE fallback)'
+    el.setAttribute('data-transport', state === 'live' ? transport : '')
+    el.setAttribute('title', state === 'live' ? 'Live updates over ' + (transport === 'sse' ? 'Server-Sent Events (fallback)' : 'WebSocket') : 'Live updates')
     el.setAttribute('data-state', state)
     var label = el.querySelector('.label')
-    if (label) label.textContent = LABELS[state] || state
+    if (label && label.textContent !== text) label.textContent = text
   }
 
   function markCurrent () {
@@ -98,22 +165,192 @@
     if (page === 'competition') {
       return el.getAttribute('data-competition') === root.getAttribute('data-competition')
     }
+    if (page === 'team') {
+      var team = root.getAttribute('data-team')
+      return el.getAttribute('data-home') === team || el.getAttribute('data-away') === team
+    }
     return false
   }
 
   function markChanges (current, incoming) {
-    // Flash a changed score; a new red card flashes its marker.
-    if (current.getAttribute('data-score') !== incoming.getAttribute('data-score') &&
-        current.hasAttribute('data-score')) {
+    // Flash a changed score; a new red card flashes its marker. Followed matches alert.
+    var scored = current.getAttribute('data-score') !== incoming.getAttribute('data-score') &&
+        current.hasAttribute('data-score')
+    if (scored) {
       incoming.classList.add('score-changed')
       scheduleUnflash(incoming.id, 'score-changed')
+      announceScore(incoming)
     }
     var before = (current.getAttribute('data-red') || '0-0').split('-')
     var after = (incoming.getAttribute('data-red') || '0-0').split('-')
-    if (+after[0] > +before[0] || +after[1] > +before[1]) {
+    var red = +after[0] > +before[0] || +after[1] > +before[1]
+    if (red) {
       incoming.classList.add('red-changed')
       scheduleUnflash(incoming.id, 'red-changed')
     }
+    var whistle = incoming.getAttribute('data-status') === 'finished' &&
+      current.getAttribute('data-status') !== 'finished'
+    var was = (current.getAttribute('data-score') || '0-0').split('-')
+    var now = (incoming.getAttribute('data-score') || '0-0').split('-')
+    var wentUp = +now[0] > +was[0] || +now[1] > +was[1] // not a goal taken back
+    var goals = { football: true, ice_hockey: true }[incoming.getAttribute('data-sport-kind')]
+    if (wentUp) alertFollowed(incoming, goals ? 'Goal' : 'Score')
+    else if (red) alertFollowed(incoming, 'Red card')
+    else if (whistle) alertFollowed(incoming, 'Full time')
+  }
+
+  // ---- fans: screen-reader announcements, follow, alerts ----------------------------
+  var announced = {}
+
+  function teamNames (el) {
+    function name (side) {
+      var n = el.querySelector('.' + side + ' .name') || el.querySelector('.eh-team.' + side + ' .name')
+      return n ? n.textContent.trim() : side
+    }
+    return [name('home'), name('away')]
+  }
+
+  function scoreLine (el) {
+    var names = teamNames(el)
+    var score = (el.getAttribute('data-score') || '0-0').split('-')
+    return names[0] + ' ' + score[0] + ', ' + names[1] + ' ' + score[1]
+  }
+
+  function announceScore (el) {
+    // One polite announcement per change, even if a row and a header both show it.
+    var key = el.getAttribute('data-event') + ':' + el.getAttribute('data-version')
+    if (announced[key]) return
+    announced[key] = true
+    var region = document.getElementById('announcer')
+    if (region) region.textContent = 'Score update: ' + scoreLine(el)
+  }
+
+  var STORE = 'scoreline.follow'
+  var PREFS = 'scoreline.alerts'
+
+  function readJson (key, fallback) {
+    try { return JSON.parse(window.localStorage.getItem(key)) || fallback } catch (e) { return fallback }
+  }
+
+  function writeJson (key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)) } catch (e) {}
+  }
+
+  function follows () { return readJson(STORE, { teams: {}, events: {} }) }
+
+  function saveFollows (f) {
+    writeJson(STORE, f)
+    // The server reads the ids from this cookie to lead with "My matches" on first paint.
+    var ids = Object.keys(f.teams).map(function (id) { return 't' + id })
+      .concat(Object.keys(f.events).map(function (id) { return 'e' + id }))
+    document.cookie = 'follow=' + ids.join('-') + '; path=/; max-age=31536000; SameSite=Lax'
+  }
+
+  function isFollowed (el) {
+    var f = follows()
+    return !!(f.events[el.getAttribute('data-event')] || f.teams[el.getAttribute('data-home')] ||
+      f.teams[el.getAttribute('data-away')])
+  }
+
+  function syncStars () {
+    var f = follows()
+    document.querySelectorAll('.star[data-follow-team], .star[data-follow-event]').forEach(function (star) {
+      var team = star.getAttribute('data-follow-team')
+      var on = team ? !!f.teams[team] : !!f.events[star.getAttribute('data-follow-event')]
+      var name = star.getAttribute('data-name') || ''
+      var label = (on ? 'Unfollow ' : 'Follow ') + (team ? name : 'this match')
+      if (star.getAttribute('aria-pressed') !== String(on)) star.setAttribute('aria-pressed', String(on))
+      if (star.getAttribute('aria-label') !== label) {
+        star.setAttribute('aria-label', label)
+        star.setAttribute('title', label)
+      }
+    })
+  }
+
+  function toggleFollow (star) {
+    var f = follows()
+    var team = star.getAttribute('data-follow-team')
+    var bucket = team ? f.teams : f.events
+    var id = team || star.getAttribute('data-follow-event')
+    if (bucket[id]) delete bucket[id]
+    else bucket[id] = star.getAttribute('data-name') || true
+    saveFollows(f)
+    syncStars()
+  }
+
+  function prefs () { return readJson(PREFS, { toast: false, system: false }) }
+
+  function syncPrefs () {
+    var p = prefs()
+    var bar = document.getElementById('fanbar')
+    if (bar) bar.hidden = false
+    var toast = document.getElementById('alerts-toast')
+    var system = document.getElementById('alerts-system')
+    if (toast) toast.setAttribute('aria-pressed', String(!!p.toast))
+    if (system) {
+      if (!('Notification' in window)) system.hidden = true
+      system.setAttribute('aria-pressed', String(!!p.system && window.Notification && Notification.permission === 'granted'))
+    }
+  }
+
+  function togglePref (name) {
+    var p = prefs()
+    p[name] = !p[name]
+    writeJson(PREFS, p)
+    if (name === 'system' && p.system && window.Notification && Notification.permission !== 'granted') {
+      Notification.requestPermission().then(syncPrefs, syncPrefs)
+    }
+    syncPrefs()
+  }
+
+  var TOAST_MS = 6000
+
+  function alertFollowed (el, what) {
+    if (!isFollowed(el)) return
+    var text = what + ': ' + scoreLine(el).replace(', ', ' – ')
+    var p = prefs()
+    if (p.toast) showToast(text, el.getAttribute('data-event'))
+    if (p.system && window.Notification && Notification.permission === 'granted') {
+      try { new Notification('Scoreline', { body: text, tag: 'event-' + el.getAttribute('data-event') }) } catch (e) {}
+    }
+  }
+
+  function showToast (text, eventId) {
+    var box = document.getElementById('toasts')
+    if (!box) return
+    var toast = document.createElement('a')
+    toast.className = 'toast'
+    toast.href = '/events/' + encodeURIComponent(eventId) + '/'
+    toast.setAttribute('data-event', eventId)
+    toast.textContent = text
+    box.appendChild(toast)
+    setTimeout(function () { toast.remove() }, TOAST_MS)
+  }
+
+  document.addEventListener('click', function (evt) {
+    var star = evt.target.closest && evt.target.closest('.star[data-follow-team], .star[data-follow-event]')
+    if (star) { evt.preventDefault(); toggleFollow(star); return }
+    var pref = evt.target.closest && evt.target.closest('#alerts-toast, #alerts-system')
+    if (pref) togglePref(pref.id === 'alerts-toast' ? 'toast' : 'system')
+  })
+
+  // ---- feed state notices: {"type": "feed", "event": id, "delayed": bool} ------------
+  function applyFeedState (eventId, delayed) {
+    ['event-row-' + eventId, 'event-header-' + eventId].forEach(function (id) {
+      var root = document.getElementById(id)
+      if (!root) return
+      var box = root.querySelector(id.indexOf('event-row-') === 0 ? '.row-meta' : '.eh-fresh')
+      var badge = root.querySelector('.badge.delayed')
+      if (delayed && !badge && box) {
+        badge = document.createElement('span')
+        badge.className = 'badge delayed'
+        badge.title = 'No news from the data feed for a while'
+        badge.textContent = 'Feed delayed'
+        box.insertBefore(badge, box.querySelector('.fresh'))
+      } else if (!delayed && badge) {
+        badge.remove()
+      }
+    })
   }
 
   function scheduleUnflash (id, cls) {
@@ -152,6 +389,12 @@
       if (el.id === 'live-cursor') {
         var seq = parseInt(el.getAttribute('data-seq') || '0', 10)
         if (!(seq > cursor())) el.remove() // never move the cursor back
+        continue
+      }
+      if (el.hasAttribute('data-standings-seq')) { // the live table: newest wins
+        var table = document.getElementById(el.id)
+        var tableSeq = parseInt(el.getAttribute('data-standings-seq'), 10) || 0
+        if (!table || (parseInt(table.getAttribute('data-standings-seq'), 10) || 0) >= tableSeq) el.remove()
         continue
       }
       var eventId = el.getAttribute('data-event')
@@ -265,6 +508,8 @@
     } else if (control.type === 'replayed') {
       if (control.seq) raiseCursor(control.seq)
       markCurrent()
+    } else if (control.type === 'feed') {
+      applyFeedState(String(control.event), !!control.delayed)
     } else if (control.type === 'heartbeat' && control.seq > cursor()) {
       var expected = control.seq
       setTimeout(function () { // a frame may still be on its way
@@ -312,6 +557,7 @@
   function afterApply () {
     sweepLiveNow()
     sweepDay()
+    syncStars()
     tick()
   }
 
@@ -399,7 +645,7 @@
     document.querySelectorAll('.goal-mark[data-until]').forEach(function (el) {
       if (Date.parse(el.getAttribute('data-until')) < now) {
         var row = el.closest('.row')
-        if (row) row.classList.remove('has-goal')
+        if (row) row.classList.remove(el.classList.contains('disallowed') ? 'has-disallowed' : 'has-goal')
         el.remove()
       }
     })
@@ -436,15 +682,35 @@
     }
   }
 
-  document.addEventListener('htmx:load', function () { tick() })
+  document.addEventListener('htmx:load', function () { syncStars(); tick() })
   document.addEventListener('htmx:oobAfterSwap', function () { tick() })
+  document.addEventListener('htmx:afterSwap', function (evt) {
+    // Navigated (e.g. from a search suggestion): close the suggestions.
+    if (evt.detail.target && evt.detail.target.id === 'live-root') {
+      var box = document.getElementById('search-suggestions')
+      if (box) box.innerHTML = ''
+    }
+  })
+  document.addEventListener('keydown', function (evt) {
+    if (evt.key !== 'Escape') return
+    var box = document.getElementById('search-suggestions')
+    if (box && (box.contains(document.activeElement) || evt.target.id === 'site-search')) box.innerHTML = ''
+  })
   document.addEventListener('DOMContentLoaded', function () {
-    if (liveRoot()) setIndicator('connecting')
+    var root = liveRoot()
+    if (root && root.hasAttribute('ws-connect')) setIndicator('connecting')
     syncTimeZone()
+    syncPrefs()
+    syncStars()
     tick()
     setInterval(tick, 1000)
   })
 
   // Test hook (browser tests read it; no behaviour depends on it).
-  window.scorelineLive = { cursor: cursor, filterFrame: filterFrame, refetchRegion: refetchRegion }
+  window.scorelineLive = {
+    cursor: cursor,
+    filterFrame: filterFrame,
+    refetchRegion: refetchRegion,
+    transport: function () { return transport }
+  }
 })()

@@ -318,9 +318,11 @@ def test_a_server_keeps_the_fragments_of_a_bounded_number_of_events(
     # A web process serves for weeks: what it keeps per event must not grow with them.
     from scoreboard.live import hub as hub_module
 
-    monkeypatch.setattr(hub_module, "KEPT_EVENTS", 2)
+    # Three: the two latest events and their competition's live table (live/standings.py).
+    monkeypatch.setattr(hub_module, "KEPT_EVENTS", 3)
     watched = make_live_event()
     others = [make_live_event(home="Leeds", away="Everton"), make_live_event(home="Fulham")]
+    kept = {other.pk for other in others} | {-watched.competition_id}
 
     async def scenario() -> None:
         hub = get_hub()
@@ -331,16 +333,16 @@ def test_a_server_keeps_the_fragments_of_a_bounded_number_of_events(
         for other in others:
             await db(services.record_score, event=other, side="home", player="Someone")
         for _ in range(60):  # the hub sees the other events' changes too (no socket)
-            if set(hub.fragments) == {other.pk for other in others}:
+            if set(hub.fragments) == kept:
                 break
             await asyncio.sleep(0.05)
-        assert set(hub.fragments) == {other.pk for other in others}
+        assert set(hub.fragments) == kept
 
         # The event it forgot still reaches its viewer on its next change.
         await db(services.record_score, event=watched, side="away", player="Palmer")
         frame = await receive_html(comm)
         assert f'id="event-header-{watched.pk}"' in frame and 'data-version="4"' in frame
-        assert len(hub.fragments) == 2
+        assert len(hub.fragments) == 3
         await comm.disconnect()
 
     run(scenario)

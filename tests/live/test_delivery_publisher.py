@@ -19,12 +19,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Messages the publisher hands to the backplane (still sent for real)."""
+    """Event messages the publisher hands to the backplane (still sent for real); the
+    live table's (event_id -<competition id>, tests/live/test_live_table.py) left out."""
     sent: list[dict[str, Any]] = []
     real_send_all = publisher.send_all
 
     def spy(messages: list[dict[str, Any]]) -> int:
-        sent.extend(json.loads(json.dumps(message)) for message in messages)
+        # Event messages only: a live table's has event_id -<competition id>.
+        sent.extend(json.loads(json.dumps(m)) for m in messages if m["event_id"] > 0)
         return real_send_all(messages)
 
     monkeypatch.setattr(publisher, "send_all", spy)
@@ -75,6 +77,8 @@ def test_it_publishes_one_message_with_topics_fragments_and_timestamps(
         f"competition.{event.competition_id}",
         "sport.football",
         f"day.{day}",
+        f"team.{event.home_id}",
+        f"team.{event.away_id}",
         "live",
     ]
     assert f'id="event-row-{event.pk}"' in message["row"]

@@ -71,9 +71,13 @@ def test_it_relays_in_id_order_one_message_per_event(
     for event in (first, second, first):
         services.record_score(event=event, side="home", player="A")
     sent: list[dict] = []
-    monkeypatch.setattr(
-        publisher, "send_all", lambda messages: sent.extend(messages) or len(messages)
-    )
+
+    def spy(messages: list[dict]) -> int:
+        # Event messages only: a live table's has event_id -<competition id>.
+        sent.extend(m for m in messages if m["event_id"] > 0)
+        return len(messages)
+
+    monkeypatch.setattr(publisher, "send_all", spy)
     assert relay_unpublished() == 0  # under a second old: the fast path may still run
     time.sleep(1.1)
     assert relay_unpublished() == 3

@@ -88,9 +88,12 @@ def test_a_batch_is_published_once_per_event_by_the_outbox_publisher(
         services.record_score(event=first.pk, side="home", player="Saka")
         services.record_score(event=second.pk, side="away", player="Son")
         services.record_score(event=first.pk, side="home", player="Odegaard")
-    messages = heard(live_channel, 2)
-    by_event = {m["event_id"]: m for m in messages}
+    messages = heard(live_channel, 3)
+    by_event = {m["event_id"]: m for m in messages if m["event_id"] > 0}
     assert set(by_event) == {first.pk, second.pk}
+    # The league's live table: rendered once for the round, after its events.
+    assert [m["event_id"] for m in messages][-1] == -first.competition_id
+    assert messages[-1]["topics"] == [f"competition.{first.competition_id}"]
     # Arsenal's two goals are one message: version 4, covering from version 3 on.
     assert (by_event[first.pk]["version"], by_event[first.pk]["covers_from"]) == (4, 3)
     assert f'data-covers="{first.pk}:3"' in by_event[first.pk]["cursor"]

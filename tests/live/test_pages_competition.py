@@ -24,7 +24,8 @@ def standings_rows(html: str) -> list[list[str]]:
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
         cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-        rows.append([re.sub(r"\s+", " ", c).strip() for c in cells])
+        text = (re.sub(r"<[^>]+>", "", c) for c in cells)  # tags out: links, the live mark
+        rows.append([re.sub(r"\s+", " ", c).strip() for c in text])
     return rows
 
 
@@ -32,7 +33,6 @@ def test_it_computes_the_football_table_from_finished_results(client: Client, wo
     world.result("Arsenal", "Chelsea", (2, 1))
     world.result("Chelsea", "Liverpool", (0, 0))
     world.result("Liverpool", "Arsenal", (3, 1))
-    world.live("Arsenal", "Liverpool")  # live: not counted yet
     world.event("Chelsea", "Arsenal")  # scheduled: not counted
 
     html = client.get("/competitions/premier-league/").content.decode()
@@ -43,6 +43,25 @@ def test_it_computes_the_football_table_from_finished_results(client: Client, wo
         ["2", "Arsenal", "2", "1", "0", "1", "3", "4", "-1", "3"],
         ["3", "Chelsea", "2", "0", "1", "1", "1", "2", "-1", "1"],
     ]
+    assert "As it stands" not in html
+
+
+def test_it_counts_live_matches_as_they_stand_and_marks_them(client: Client, world: World) -> None:
+    from scoreboard import services
+
+    world.result("Liverpool", "Arsenal", (1, 0))
+    live = world.live("Arsenal", "Chelsea")
+    services.record_score(event=live.pk, side="home", player="Saka")
+
+    html = client.get("/competitions/premier-league/").content.decode()
+
+    #            pos  team            P    W    D    L    GF   GA   GD    Pts
+    assert standings_rows(html) == [
+        ["1", "Liverpool", "1", "1", "0", "0", "1", "0", "+1", "3"],
+        ["2", "Arsenal Live", "2", "1", "0", "1", "1", "1", "0", "3"],
+        ["3", "Chelsea Live", "1", "0", "0", "1", "0", "1", "-1", "0"],
+    ]
+    assert "As it stands" in html
 
 
 def test_it_orders_level_points_by_goal_difference_then_goals(client: Client, world: World) -> None:

@@ -22,7 +22,7 @@ def world() -> World:
 
 def roots(html: str) -> list[str]:
     """The ids of the top-level out-of-band roots of a fragment."""
-    return re.findall(r'<(?:a|section) id="([^"]+)" hx-swap-oob="true"', html)
+    return re.findall(r'<(?:div|section) id="([^"]+)" hx-swap-oob="true"', html)
 
 
 def test_it_renders_the_row_and_the_detail_regions_out_of_band(world: World) -> None:
@@ -125,4 +125,4 @@ def test_a_pushed_row_counts_red_cards_and_marks_a_goal_as_the_page_does(
     assert 'data-red="0-2"' in pushed and 'title="2 red cards"' in pushed
     assert 'class="goal-mark"' in pushed
     page = client.get("/").content.decode()
-    assert re.search(rf'<a id="event-row-{event.pk}"[^>]*data-red="0-2"', page)
+    assert re.search(rf'<div id="event-row-{event.pk}"[^>]*data-red="0-2"', page)
