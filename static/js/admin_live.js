@@ -33,11 +33,18 @@
 
   function raiseCursor (seq) { if (seq > cursor) cursor = seq }
 
+  var STATES = {
+    connecting: 'connecting…',
+    live: 'live updates on',
+    reconnecting: 'reconnecting…',
+    refused: 'live updates off: no console role'
+  }
+
   function setStatus (state) {
     var el = document.getElementById('admin-live-status')
     if (!el) return
     el.setAttribute('data-state', state)
-    el.textContent = state
+    el.textContent = STATES[state] || state
   }
 
   function flash (el) {
@@ -384,10 +391,20 @@
         var el = document.getElementById('id_' + name)
         if (!el) return
         var now = current.fields[name]
-        if (fieldValue(el) === now.value) return
+        var base = initialOf(name, el)
+        var mine = fieldValue(el)
+        var text
+        if (now.value !== base && mine !== now.value) {
+          text = labelOf(name) + ': now ' + now.label + ', the form has ' + fieldText(el) +
+            (mine !== base ? ' (your edit: conflict)' : '')
+        } else if (mine !== base && mine !== now.value) {
+          text = labelOf(name) + ': your unsaved edit ' + fieldText(el) + ' (kept)'
+        } else {
+          return
+        }
         var li = document.createElement('li')
         li.setAttribute('data-field', name)
-        li.textContent = labelOf(name) + ': the form has ' + fieldText(el) + ', now ' + now.label
+        li.textContent = text
         items.push(li)
       })
       diff.replaceChildren.apply(diff, items)
@@ -395,6 +412,12 @@
       banner.querySelector('.live-loaded').hidden = true
       banner.hidden = false
       flash(banner)
+    }
+
+    // What the form was based on: Django's hidden initial value of the field.
+    function initialOf (name, el) {
+      var initial = form && form.querySelector('input[name="initial-' + name + '"]')
+      return initial ? initial.value : el.defaultValue
     }
 
     function labelOf (name) {
@@ -438,7 +461,7 @@
         var el = document.getElementById('id_' + name)
         if (!el) return
         var initial = form.querySelector('input[name="initial-' + name + '"]')
-        var base = initial ? initial.value : el.defaultValue
+        var base = initialOf(name, el)
         var mine = fieldValue(el)
         var now = current.fields[name]
         if (mine === base) {

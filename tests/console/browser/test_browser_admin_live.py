@@ -1,7 +1,7 @@
 """The Django admin goes live (issue 21): the event changelist and change form follow the
 staff live socket, and the change form joins the console's presence.
 
-One uvicorn server for the module, with the feed webhook enabled; the feed test adds a
+A uvicorn server per test, with the feed webhook enabled; the feed test adds a
 real Celery worker and the outbox publisher (`manage.py publish_live`), so a pushed
 message travels webhook -> worker -> commit -> publisher -> Redis -> hub -> browser.
 Set SCORELINE_SCREENSHOTS=docs/screenshots to write the documentation screenshots.
@@ -46,12 +46,13 @@ CHANGELIST = "/admin/scoreboard/event/?status=live_now"
 WITHIN_S = 1.0  # the issue's budget from commit to what the admin shows
 
 
-@pytest.fixture(scope="module")
-def feed_server(django_db_setup: None, django_db_blocker: object) -> Iterator[AsgiServer]:
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        database_url = server_database_url()
+@pytest.fixture
+def feed_server(transactional_db: None) -> Iterator[AsgiServer]:
+    # One server per test: the flush between tests re-creates the content types under
+    # new ids, and a server process kept across tests would log admin saves against the
+    # ids it cached (an IntegrityError on django_admin_log).
     with AsgiServer(
-        database_url=database_url, redis_url=os.environ["REDIS_URL"], env=FEED_ENV
+        database_url=server_database_url(), redis_url=os.environ["REDIS_URL"], env=FEED_ENV
     ) as instance:
         yield instance
 
@@ -266,7 +267,8 @@ def test_the_change_form_shows_a_console_change_and_loads_it_keeping_my_edit(
     expect(banner).to_be_visible(timeout=WITHIN_S * 1000)
     expect(banner).to_contain_text("changed by eddie at", timeout=WITHIN_S * 1000)
     expect(banner).to_contain_text(f"Bamford 23' → 1-0 (v{outcome.event.version})")
-    expect(banner.locator(".live-diff")).to_contain_text("the form has 0, now 1")
+    expect(banner.locator(".live-diff")).to_contain_text("Home score: now 1, the form has 0")
+    expect(banner.locator(".live-diff")).to_contain_text("your unsaved edit Elland Road (kept)")
     expect(page.locator("#incidents-group .live-new-incident")).to_contain_text("Bamford")
     _snap(page, "admin-live-change-form.png")
 
