@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -339,6 +339,8 @@ class LiveEventAdmin(EventAdmin):
     def live_state(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The change form's live banner: what changed after `since`, the fields now,
         incidents added after `after_incident` (static/js/admin_live.js asks for it)."""
+        if not object_id.isdigit():
+            raise Http404("no such event")
         event = get_object_or_404(Event.objects.select_related("home", "away"), pk=object_id)
         if request.method != "GET" or not self.has_view_permission(request, event):
             raise PermissionDenied
