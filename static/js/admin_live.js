@@ -93,7 +93,8 @@
         version: version,
         status: el.getAttribute('data-status') || '',
         score: (el.getAttribute('data-score') || '').split('-'),
-        period: el.getAttribute('data-period') || ''
+        period: el.getAttribute('data-period') || '',
+        kickoff: el.getAttribute('data-kickoff') || ''
       }
     })
     page.apply(newest)
@@ -104,6 +105,12 @@
   // ---- the changelist -------------------------------------------------------------------
   function changelist () {
     var pending = {} // event id -> newest state not applied to a row being edited
+    // Only status and kick-off decide whether an event enters or leaves a list (the
+    // filters are status, sport, competition, date, search): for an event the list
+    // left out, remember them and refetch only when one of them moves.
+    var leftOut = {} // event id -> "status|kickoff" the last refetch left out
+    var asked = {} // event id -> "status|kickoff" a refetch in flight was asked for
+    var kickoffs = {} // event id -> kick-off of a shown row, as its fragments say
     var refetchTimer = null
 
     function rowsById () {
@@ -203,10 +210,16 @@
       Object.keys(newest).forEach(function (id) {
         var s = newest[id]
         var tr = rows[id]
-        if (!tr) { refetch = true; return } // maybe newly live or today: the list decides
+        var placement = s.status + '|' + s.kickoff
+        if (!tr) { // maybe newly live or today: the list (its filters) decides
+          if (leftOut[id] !== placement) { asked[id] = placement; refetch = true }
+          return
+        }
         var known = pending[id] ? pending[id].version : shownVersion(tr)
         if (s.version <= known) return // duplicate or stale
-        if (s.status !== marker(tr).getAttribute('data-status')) refetch = true // filters may drop it
+        var moved = kickoffs[id] !== undefined && kickoffs[id] !== s.kickoff
+        kickoffs[id] = s.kickoff
+        if (moved || s.status !== marker(tr).getAttribute('data-status')) refetch = true // may leave
         if (isDirty(tr)) markMeanwhile(tr, s)
         else applyRow(tr, s)
       })
@@ -260,6 +273,15 @@
       var freshBody = freshForm && freshForm.querySelector('#result_list tbody')
       var body = form && form.querySelector('#result_list tbody')
       if (!freshForm || !form) return
+      var listed = {}
+      freshForm.querySelectorAll('.live-event[data-event]').forEach(function (span) {
+        listed[span.getAttribute('data-event')] = true
+      })
+      Object.keys(asked).forEach(function (id) {
+        if (listed[id]) delete leftOut[id]
+        else leftOut[id] = asked[id]
+      })
+      asked = {}
       if (!freshBody || !body) {
         if (!dirty.length) form.replaceWith(document.importNode(freshForm, true))
         return
