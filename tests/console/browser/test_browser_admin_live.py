@@ -25,7 +25,6 @@ from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from scoreboard import services
-from scoreboard.console import actions
 from scoreboard.feeds.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from scoreboard.feeds.models import ProcessedMessage
 from scoreboard.models import Change, Event, Source
@@ -256,20 +255,21 @@ def test_the_change_form_shows_a_console_change_and_loads_it_keeping_my_edit(
     _live(page)
     page.fill("#id_venue", "Elland Road")  # the editor's own, unsaved edit
 
-    # Eddie scores from the console (the console's action, as its view runs it).
-    outcome = actions.ACTIONS["score"](
-        event_id=event.pk,
-        data={"side": "home", "player": "Bamford", "minute": 23, "kind": "goal"},
-        actor=Actor(source=Source.CONSOLE, user=editor2),
-        expected_version=event.version,
-    )
+    # Eddie scores in the console, in his own browser.
+    console = login(editor2)
+    console.goto(f"/console/?event={event.pk}")
+    console.fill("#qf-player", "Bamford")
+    console.click("#panel-controls button.b-score.home")
+    committed = _wait_for_commit(event, lambda e: e.home_score == 1, 10)
     banner = page.locator("#live-banner")
     expect(banner).to_be_visible(timeout=WITHIN_S * 1000)
     expect(banner).to_contain_text("changed by eddie at", timeout=WITHIN_S * 1000)
-    expect(banner).to_contain_text(f"Bamford 23' → 1-0 (v{outcome.event.version})")
+    expect(banner).to_contain_text("Goal (home) Bamford")
+    expect(banner).to_contain_text(f"→ 1-0 (v{committed.version})")
     expect(banner.locator(".live-diff")).to_contain_text("Home score: now 1, the form has 0")
     expect(banner.locator(".live-diff")).to_contain_text("your unsaved edit Elland Road (kept)")
     expect(page.locator("#incidents-group .live-new-incident")).to_contain_text("Bamford")
+    expect(page.locator("#admin-presence .who")).to_have_text(["eddie"], timeout=8000)
     _snap(page, "admin-live-change-form.png")
 
     page.click("#live-load")
