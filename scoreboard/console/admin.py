@@ -349,6 +349,8 @@ class LiveEventAdmin(EventAdmin):
             after_incident = int(request.GET.get("after_incident", "0"))
         except ValueError:
             return HttpResponse("since and after_incident must be integers", status=400)
+        if not (0 <= since < 2**31 and 0 <= after_incident < 2**62):
+            return HttpResponse("since or after_incident out of range", status=400)
         context = admin_live.live_state(event, since=since, after_incident=after_incident)
         response = TemplateResponse(request, "console/admin/event_live_state.html", context)
         response["Cache-Control"] = "no-store"

@@ -84,6 +84,8 @@ def test_the_banner_endpoint_is_refused_to_non_staff_and_checks_its_input(
     assert client_for(fan).get(url, {"since": 1}).status_code == 302
     assert client_for(outsider).get(url, {"since": 1}).status_code == 403
     assert client_for(editor).get(url, {"since": "x"}).status_code == 400
+    assert client_for(editor).get(url, {"since": "-1"}).status_code == 400
+    assert client_for(editor).get(url, {"since": "9" * 30}).status_code == 400
     assert (
         client_for(editor).get(url.replace(f"/{event.pk}/", "/x/"), {"since": 1}).status_code == 404
     )
