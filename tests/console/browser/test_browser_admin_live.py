@@ -316,3 +316,26 @@ def test_a_viewer_gets_the_live_changelist_read_only(
     expect(row.locator("td.field-home_score")).to_have_text("1", timeout=WITHIN_S * 1000)
     expect(row.locator("td.field-version")).to_have_text(str(changed.version))
     expect(page.locator("input[name=_save]")).to_have_count(0)
+
+
+def test_the_changelist_resumes_from_its_cursor_after_the_server_was_away(
+    login: Callable[[User], Page],
+    feed_server: AsgiServer,
+    editor: User,
+    make_event: Callable[..., Event],
+) -> None:
+    event = make_event()
+    page = login(editor)
+    page.goto(CHANGELIST)
+    _live(page)
+
+    feed_server.stop()
+    expect(page.locator("#admin-live-status")).to_have_attribute("data-state", "reconnecting")
+    # Published while no server listens: only the replay on reconnect can bring it.
+    changed = services.record_score(event=event.pk, side="away", actor=Actor(source=Source.FEED))
+    feed_server.start()
+
+    row = _row(page, event)
+    expect(row.locator("input[name$='-away_score']")).to_have_value("1", timeout=20_000)
+    expect(row.locator(".live-ver")).to_have_text(f"v{changed.version}")
+    _live(page)
