@@ -365,6 +365,7 @@
       if (status) status.textContent = (labels[s.status] || s.status) + (s.period ? ' · ' + s.period : '')
       var version = document.getElementById('live-box-version')
       if (version) version.textContent = 'version ' + s.version
+      showFrame(s)
       refetch()
     }
 
@@ -402,17 +403,35 @@
       showIncidents(tpl.content.querySelectorAll('.live-new-incident'))
       if (version <= formVersion) return // the form is current
       current = { version: version, fields: JSON.parse(state.getAttribute('data-current') || '{}') }
-      banner.querySelector('.lb-version').textContent = 'v' + version + ' (your form has v' + formVersion + ')'
-      var lines = banner.querySelector('.live-lines')
-      lines.replaceChildren.apply(lines, Array.prototype.map.call(state.querySelectorAll('.live-lines li'), function (li) {
+      var lines = Array.prototype.map.call(state.querySelectorAll('.live-lines li'), function (li) {
         return document.importNode(li, true)
-      }))
+      })
+      render(version, current.fields, lines)
+    }
+
+    // The frame alone already says the score, status and period: the banner shows those
+    // at once; who changed what, and the other fields, follow from the GET.
+    function showFrame (s) {
+      if (s.version <= formVersion) return
+      var values = { home_score: s.score[0], away_score: s.score[1], status: s.status, period: s.period }
+      var fields = {}
+      Object.keys(values).forEach(function (name) {
+        var value = values[name] || ''
+        fields[name] = { value: value, label: name === 'status' ? (labels[value] || value) : (value || '—') }
+      })
+      render(s.version, fields, null)
+    }
+
+    function render (version, fields, lines) {
+      banner.querySelector('.lb-version').textContent = 'v' + version + ' (your form has v' + formVersion + ')'
+      var list = banner.querySelector('.live-lines')
+      if (lines) list.replaceChildren.apply(list, lines)
       var diff = banner.querySelector('.live-diff')
       var items = []
-      Object.keys(current.fields).forEach(function (name) {
+      Object.keys(fields).forEach(function (name) {
         var el = document.getElementById('id_' + name)
         if (!el) return
-        var now = current.fields[name]
+        var now = fields[name]
         var base = initialOf(name, el)
         var mine = fieldValue(el)
         var text
@@ -429,11 +448,15 @@
         li.textContent = text
         items.push(li)
       })
-      diff.replaceChildren.apply(diff, items)
-      banner.querySelector('.live-diff-box').hidden = !items.length
+      if (lines || items.length) {
+        diff.replaceChildren.apply(diff, items)
+        banner.querySelector('.live-diff-box').hidden = !items.length
+      }
+      // "Load" needs every field: it waits for the GET (a frame has four of them).
+      if (button) button.disabled = !current || current.version !== version
       banner.querySelector('.live-loaded').hidden = true
+      if (banner.hidden) flash(banner)
       banner.hidden = false
-      flash(banner)
     }
 
     // What the form was based on: Django's hidden initial value of the field.

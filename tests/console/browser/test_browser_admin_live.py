@@ -262,11 +262,16 @@ def test_the_change_form_shows_a_console_change_and_loads_it_keeping_my_edit(
     console.click("#panel-controls button.b-score.home")
     committed = _wait_for_commit(event, lambda e: e.home_score == 1, 10)
     banner = page.locator("#live-banner")
+    # The banner and the difference come with the socket frame, within the budget...
     expect(banner).to_be_visible(timeout=WITHIN_S * 1000)
-    expect(banner).to_contain_text("changed by eddie at", timeout=WITHIN_S * 1000)
+    expect(banner.locator(".live-diff")).to_contain_text(
+        "Home score: now 1, the form has 0", timeout=WITHIN_S * 1000
+    )
+    expect(banner.locator(".lb-version")).to_contain_text(f"v{committed.version}")
+    # ...who made the change and what it was follow from one GET of the live state.
+    expect(banner).to_contain_text("changed by eddie at")
     expect(banner).to_contain_text("Goal (home) Bamford")
     expect(banner).to_contain_text(f"→ 1-0 (v{committed.version})")
-    expect(banner.locator(".live-diff")).to_contain_text("Home score: now 1, the form has 0")
     expect(banner.locator(".live-diff")).to_contain_text("your unsaved edit Elland Road (kept)")
     expect(page.locator("#incidents-group .live-new-incident")).to_contain_text("Bamford")
     expect(page.locator("#admin-presence .who")).to_have_text(["eddie"], timeout=8000)
