@@ -18,17 +18,19 @@ from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from scoreboard import services
 from scoreboard.admin import EventAdmin, EventChangeForm, admin_actor
 from scoreboard.errors import DomainError, StaleEdit
 from scoreboard.models import Event, Team
 
-from . import actions, selectors
+from . import actions, admin_live, selectors
 from .describe import describe_change
 from .templatetags.console_tags import actor_label
 
@@ -154,7 +156,7 @@ class LiveEventAdmin(EventAdmin):
     change_form_template = "console/admin/event_change_form.html"
     change_list_template = "console/admin/event_change_list.html"
     list_display = [
-        "__str__",
+        "event_label",
         "competition",
         "kickoff_short",
         "home_score",
@@ -184,8 +186,20 @@ class LiveEventAdmin(EventAdmin):
         return [
             path("<path:object_id>/quick/", view(self.quick_action), name="scoreboard_event_quick"),
             path("<path:object_id>/reapply/", view(self.reapply), name="scoreboard_event_reapply"),
+            path("<path:object_id>/live/", view(self.live_state), name="scoreboard_event_live"),
             *super().get_urls(),
         ]
+
+    @admin.display(description="event")
+    def event_label(self, event: Event) -> str:
+        # The row's event and version, for the live list (static/js/admin_live.js).
+        return format_html(
+            '<span class="live-event" data-event="{}" data-version="{}" data-status="{}">{}</span>',
+            event.pk,
+            event.version,
+            event.status,
+            event,
+        )
 
     @admin.display(description="kick-off", ordering="kickoff")
     def kickoff_short(self, event: Event) -> str:
@@ -204,6 +218,7 @@ class LiveEventAdmin(EventAdmin):
                 "period_label": actions.period_button_label(obj),
                 "can_act": self.has_change_permission(request, obj),
                 "conflict": getattr(form, "conflict", None),
+                "page": admin_live.change_form_page(obj),
             }
         return super().render_change_form(request, context, *args, **kwargs)
 
@@ -321,11 +336,34 @@ class LiveEventAdmin(EventAdmin):
                 kw["expected_version"] = done.version
         return changed
 
+    def live_state(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change form's live banner: what changed after `since`, the fields now,
+        incidents added after `after_incident` (static/js/admin_live.js asks for it)."""
+        if not object_id.isdigit():
+            raise Http404("no such event")
+        event = get_object_or_404(Event.objects.select_related("home", "away"), pk=object_id)
+        if request.method != "GET" or not self.has_view_permission(request, event):
+            raise PermissionDenied
+        try:
+            since = int(request.GET.get("since", ""))
+            after_incident = int(request.GET.get("after_incident", "0"))
+        except ValueError:
+            return HttpResponse("since and after_incident must be integers", status=400)
+        if not (0 <= since < 2**31 and 0 <= after_incident < 2**62):
+            return HttpResponse("since or after_incident out of range", status=400)
+        context = admin_live.live_state(event, since=since, after_incident=after_incident)
+        response = TemplateResponse(request, "console/admin/event_live_state.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
     # -- list -------------------------------------------------------------------------
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        # Read before the list: a change committed meanwhile is then replayed, not missed.
+        live = admin_live.changelist_page(selectors.latest_sequence())
+        extra_context = {**(extra_context or {}), "live": live}
         try:
             with transaction.atomic():
                 return super().changelist_view(request, extra_context)

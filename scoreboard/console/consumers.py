@@ -1,8 +1,11 @@
-"""Presence socket of the console: the browser says which event it has open.
+"""Staff sockets: presence (who has which event open) and the staff live stream.
 
-Thin consumer: authorise from the scope, keep this socket's entry fresh in the
+Presence: thin consumer: authorise from the scope, keep this socket's entry fresh in the
 presence store, and send the snapshot whenever it changes (polled every couple of
 seconds, so it works across processes without a channel-layer group).
+
+Staff live stream (`/ws/console/live/`): the public live socket's protocol, topics and
+fragments (`LiveConsumer`), behind the console's role check. The admin pages use it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+
+from scoreboard.live.consumers import LiveConsumer
 
 from .presence import REFRESH_SECONDS, PresenceStore
 from .roles import role_of
@@ -94,3 +99,13 @@ class PresenceConsumer(AsyncWebsocketConsumer):
         if force or snapshot != self.last:
             self.last = snapshot
             await self.send(text_data=json.dumps({"type": "presence", "events": snapshot}))
+
+
+class StaffLiveConsumer(LiveConsumer):
+    """`LiveConsumer` for staff pages: same frames, refused (4403) without a console role."""
+
+    async def connect(self) -> None:
+        if await database_sync_to_async(role_of)(self.scope.get("user")) is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await super().connect()
