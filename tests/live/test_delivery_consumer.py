@@ -318,11 +318,11 @@ def test_a_server_keeps_the_fragments_of_a_bounded_number_of_events(
     # A web process serves for weeks: what it keeps per event must not grow with them.
     from scoreboard.live import hub as hub_module
 
-    # Three: the two latest events and their competition's live table (live/standings.py).
-    monkeypatch.setattr(hub_module, "KEPT_EVENTS", 3)
+    # Two: the two latest events (no competition page is open: no live table is published).
+    monkeypatch.setattr(hub_module, "KEPT_EVENTS", 2)
     watched = make_live_event()
     others = [make_live_event(home="Leeds", away="Everton"), make_live_event(home="Fulham")]
-    kept = {other.pk for other in others} | {-watched.competition_id}
+    kept = {other.pk for other in others}
 
     async def scenario() -> None:
         hub = get_hub()
@@ -342,7 +342,7 @@ def test_a_server_keeps_the_fragments_of_a_bounded_number_of_events(
         await db(services.record_score, event=watched, side="away", player="Palmer")
         frame = await receive_html(comm)
         assert f'id="event-header-{watched.pk}"' in frame and 'data-version="4"' in frame
-        assert len(hub.fragments) == 3
+        assert len(hub.fragments) == 2
         await comm.disconnect()
 
     run(scenario)

@@ -81,8 +81,11 @@ def test_a_batch_is_published_once_per_event_by_the_outbox_publisher(
     make_live_event: Callable[..., Event], live_channel: redis.client.PubSub, publisher: None
 ) -> None:
     first, second = make_live_event(), make_live_event(home="Spurs", away="Everton")
-    # Somebody has the second match's page open (as a hub advertises it), nobody the first's.
-    redis_client().hset(interest.watching_key(), "a-hub", interest.entry([second.pk]))
+    # Somebody has the second match's page open (as a hub advertises it), nobody the
+    # first's; and the league's page, whose live table is then published too.
+    redis_client().hset(
+        interest.watching_key(), "a-hub", interest.entry([second.pk], [first.competition_id])
+    )
     drain(live_channel)
     with transaction.atomic(), batched_writes():
         services.record_score(event=first.pk, side="home", player="Saka")
