@@ -45,12 +45,30 @@ class TeamOutput(serializers.Serializer):
     sport = serializers.CharField(source="sport.slug")
 
 
-class SportFilterInput(serializers.Serializer):
+class QueryInput(serializers.Serializer):
+    """Query parameters: one given empty (`?sport=`) is an error, not an absent filter."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        given = data.getlist if hasattr(data, "getlist") else lambda name: [data.get(name)]
+        empty = {
+            name: ["This parameter may not be empty."]
+            for name in self.fields
+            if name in data and "" in given(name)
+        }
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
+
+class SportFilterInput(QueryInput):
     sport = serializers.SlugField(required=False, help_text="Sport slug, e.g. football.")
 
 
 class TeamFilterInput(SportFilterInput):
     competition = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=500, help_text="Teams per page (default 100)."
+    )
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -118,7 +136,7 @@ class EventDetailOutput(EventOutput):
     incidents = IncidentOutput(many=True, source="incidents.all")
 
 
-class EventFilterInput(serializers.Serializer):
+class EventFilterInput(QueryInput):
     sport = serializers.SlugField(required=False, help_text="Sport slug.")
     competition = serializers.IntegerField(required=False, min_value=1)
     team = serializers.IntegerField(required=False, min_value=1, help_text="Home or away.")
@@ -129,6 +147,9 @@ class EventFilterInput(serializers.Serializer):
     date_to = serializers.DateField(required=False, help_text="Kick-off UTC date, inclusive.")
     updated_since = serializers.DateTimeField(
         required=False, help_text="Only events changed after this instant (ISO 8601)."
+    )
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=200, help_text="Events per page (default 50)."
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +215,7 @@ def standings_data(
 
 
 # ---- changes feed ---------------------------------------------------------------------------
-class ChangesInput(serializers.Serializer):
+class ChangesInput(QueryInput):
     after = serializers.IntegerField(
         required=False, default=0, min_value=0, max_value=2**62, help_text="Last sequence you have."
     )
@@ -225,7 +246,7 @@ class ChangesOutput(serializers.Serializer):
 
 # ---- webhooks -------------------------------------------------------------------------------
 class TopicsInput(serializers.Serializer):
-    all = serializers.BooleanField(required=False, default=False)
+    all = serializers.BooleanField(required=False, help_text="true: every change.")
     sports = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
     competitions = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False

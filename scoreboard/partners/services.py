@@ -86,6 +86,8 @@ def validate_webhook_url(url: str) -> str:
 
 
 def validate_topics(topics: dict[str, Any]) -> dict[str, Any]:
+    """Omitted (or `{}`) and `{"all": true}` mean every change; otherwise the ids given
+    must select something (`{"all": false}` alone selects nothing: an error)."""
     if not topics or topics.get("all"):
         return {"all": True}
     clean: dict[str, Any] = {}
@@ -98,7 +100,9 @@ def validate_topics(topics: dict[str, Any]) -> dict[str, Any]:
         if ids:
             clean[name] = sorted(set(ids))
     if not clean:
-        return {"all": True}
+        raise InvalidChange(
+            'topics select nothing: give sports, competitions or events ids, or {"all": true}'
+        )
     return clean
 
 
@@ -123,11 +127,12 @@ def delete_webhook(*, webhook: Webhook) -> None:
 
 
 def enable_webhook(*, webhook: Webhook) -> Webhook:
-    webhook.active = True
-    webhook.consecutive_failures = 0
-    webhook.next_attempt_at = None
+    """Re-enable; raises Webhook.DoesNotExist if it was deleted meanwhile."""
+    fields = {"active": True, "consecutive_failures": 0, "next_attempt_at": None}
+    # One UPDATE by id: a concurrent DELETE makes it match nothing (no half-saved row).
+    if not Webhook.objects.filter(pk=webhook.pk).update(**fields, disabled_reason=""):
+        raise Webhook.DoesNotExist(f"webhook {webhook.pk} no longer exists")
+    for name, value in fields.items():
+        setattr(webhook, name, value)
     webhook.disabled_reason = ""
-    webhook.save(
-        update_fields=["active", "consecutive_failures", "next_attempt_at", "disabled_reason"]
-    )
     return webhook
