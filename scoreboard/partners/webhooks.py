@@ -24,7 +24,7 @@ from django.utils import timezone
 from scoreboard.models import Change
 
 from .models import Webhook, WebhookDelivery
-from .selectors import latest_change
+from .selectors import api_timestamp, latest_change
 
 SIGNATURE_HEADER = "Scoreline-Signature"
 SEQUENCE_HEADER = "Scoreline-Sequence"
@@ -43,7 +43,7 @@ def body_of(change: Change) -> bytes:
             "event_id": change.event_id,
             "kind": change.kind,
             "version": change.version,
-            "created_at": change.created_at.isoformat(),
+            "created_at": api_timestamp(change.created_at),
             "payload": change.payload,
         },
         separators=(",", ":"),
@@ -109,9 +109,11 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def deliver_pending(webhook_id: int, *, batch: int) -> RunResult:
+def deliver_pending(webhook_id: int, *, batch: int, deadline: float | None = None) -> RunResult:
     """Deliver up to `batch` pending changes to one webhook, in order, stopping at a failure.
 
+    No post starts after `deadline` (time.monotonic()) once one was made: the run ends
+    between two deliveries, with `more` set, well inside the task's time limit.
     The caller holds the webhook's delivery lock (one run at a time per webhook).
     """
     webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
@@ -130,6 +132,8 @@ def deliver_pending(webhook_id: int, *, batch: int) -> RunResult:
         return RunResult()
     delivered = 0
     for change in changes:
+        if delivered and deadline is not None and time.monotonic() >= deadline:
+            return RunResult(delivered=delivered, more=True)
         ok, status, error, ms = post(webhook, change)
         WebhookDelivery.objects.create(
             webhook=webhook,
