@@ -112,11 +112,16 @@ LINKS: dict[tuple[str, str, str], dict[str, Any]] = {
 }
 
 
+CLOSED_INPUTS = ("WebhookInput", "TopicsInput")
+
+
 def complete_schema(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     """Postprocessing hook: the stream (an async view outside DRF) and the links."""
     result["paths"]["/api/v1/stream"] = {"get": _stream_operation()}
+    for name in CLOSED_INPUTS:  # unknown keys are a 400 (serializers.WebhookInput)
+        result["components"]["schemas"][name]["additionalProperties"] = False
     for (path, method, status), links in LINKS.items():
         response = result["paths"].get(path, {}).get(method, {}).get("responses", {}).get(status)
         if response is not None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scoreboard.models import Competition, Status
@@ -153,12 +156,7 @@ class EventFilterInput(QueryInput):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if (
-            attrs.get("date_from")
-            and attrs.get("date_to")
-            and attrs["date_from"] > attrs["date_to"]
-        ):
-            raise serializers.ValidationError("date_from must not be after date_to")
+        # date_from after date_to is an empty range (no events), like any other range.
         if "status" in attrs:
             attrs["status"] = sorted(attrs["status"])
         return attrs
@@ -245,19 +243,60 @@ class ChangesOutput(serializers.Serializer):
 
 
 # ---- webhooks -------------------------------------------------------------------------------
-class TopicsInput(serializers.Serializer):
-    all = serializers.BooleanField(required=False, help_text="true: every change.")
-    sports = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-    competitions = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class OnlyTrueField(serializers.BooleanField):
+    """`true` or absent: `false` would select nothing (omit it and give ids instead)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if super().to_internal_value(data) is not True:
+            raise serializers.ValidationError('only true: omit "all" and give ids instead')
+        return True
+
+
+def _ids() -> serializers.ListField:
+    # Non-empty: every topics object the schema allows selects something.
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, min_length=1
     )
-    events = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+
+
+class TopicsInput(serializers.Serializer):
+    all = OnlyTrueField(required=False, help_text="true: every change (ids then ignored).")
+    sports = _ids()
+    competitions = _ids()
+    events = _ids()
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class UriField(serializers.CharField):
+    pass
 
 
 class WebhookInput(serializers.Serializer):
-    url = serializers.URLField(max_length=500, help_text="HTTPS (plain HTTP only to loopback).")
-    secret = serializers.CharField(min_length=16, max_length=128)
-    topics = TopicsInput(required=False, help_text='Omit or {"all": true} for everything.')
+    # Checked by services.validate_webhook_url (scheme, host, ASCII): Django's URLValidator
+    # also wants a known-looking TLD, which the schema's `uri` format cannot say.
+    url = UriField(max_length=200, help_text="HTTPS (plain HTTP only to loopback).")
+    secret = serializers.CharField(
+        min_length=16,
+        max_length=128,
+        # Printable ASCII: it is used as HMAC key bytes, and stored as text.
+        validators=[RegexValidator(r"^[!-~]+$", "printable ASCII characters, no spaces")],
+        help_text="16 to 128 printable ASCII characters (no spaces); keep it random.",
+    )
+    topics = TopicsInput(required=False)  # omitted: every change
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A misspelt key ("topic") must not register a webhook for everything.
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class WebhookOutput(serializers.Serializer):

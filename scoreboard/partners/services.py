@@ -71,8 +71,13 @@ def revoke_api_key(*, key: ApiKey) -> ApiKey:
 
 def validate_webhook_url(url: str) -> str:
     """HTTPS anywhere; plain HTTP only to a loopback address (local testing)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        raise InvalidChange("the URL must be an absolute http(s) URL") from None
+    printable = all("!" <= c <= "~" for c in url)  # a URI: ASCII, no spaces or controls
+    if parts.scheme not in ("http", "https") or not parts.hostname or not printable:
         raise InvalidChange("the URL must be an absolute http(s) URL")
     if parts.scheme == "http":
         host = parts.hostname
