@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # batches come back (the Redis transport can lose one popped but not yet recorded).
 TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: run test lint bench-live bench-ingest bench-api
+.PHONY: run test test-api-fuzz test-etags lint bench-live bench-ingest bench-api
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,23 @@ test: $(STAMP)
 		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
 	$(PY) scripts/check_services.py && $(PY) -m pytest $(PYTEST_ARGS)
+
+# The partner API against schemathesis (every check, stateful phase, >= 2,000 cases, zero
+# failures) on a real server, in its own database (DATABASE_URL's name + _apifuzz).
+test-api-fuzz: $(STAMP)
+	@export DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
+	$(PY) scripts/check_services.py && $(PY) scripts/api_fuzz.py $(API_FUZZ_ARGS)
+
+# ETags under load: 4 writers for ETAG_SECONDS while a client revalidates every list,
+# detail, standings and reference endpoint; fails on any stale 304 (database + _etags).
+ETAG_SECONDS ?= 60
+test-etags: $(STAMP)
+	@export DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
+	$(PY) scripts/check_services.py && $(PY) scripts/etag_hunt.py --seconds $(ETAG_SECONDS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
