@@ -31,7 +31,7 @@ def prepare(suffix: str, *, scopes: str = "read webhooks") -> tuple[str, str]:
     url = database_url(suffix)
     env = dict(os.environ, DATABASE_URL=url, DEBUG=os.environ.get("DEBUG", "1"))
     manage = [sys.executable, "manage.py"]
-    subprocess.run([sys.executable, "-m", "liveapp.database"], cwd=REPO, env=env, check=True)
+    recreate(url)
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=REPO, env=env, check=True)
     subprocess.run([*manage, "seed_demo", "--no-admin"], cwd=REPO, env=env, check=True)
     token = subprocess.run(
@@ -40,6 +40,17 @@ def prepare(suffix: str, *, scopes: str = "read webhooks") -> tuple[str, str]:
         cwd=REPO, env=env, check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     return url, token
+
+
+def recreate(url: str) -> None:
+    """Drop the database if a run left it, then create it: every run starts alike."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def server(url: str, **env: str):  # -> tests.support.asgi_server.AsgiServer
