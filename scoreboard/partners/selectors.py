@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import close_old_connections
 from django.db.models import Prefetch, Q, QuerySet, Subquery
@@ -133,6 +134,20 @@ def latest_change() -> tuple[int, dt.datetime | None]:
 def api_timestamp(moment: dt.datetime) -> str:
     """The API's one timestamp format (as in REST bodies): ISO 8601 in UTC with `Z`."""
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+_LOGGED_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00$")
+
+
+def api_payload(value: Any) -> Any:
+    """A change's payload with its logged UTC times (`+00:00`) in the API's `Z` format."""
+    if isinstance(value, dict):
+        return {key: api_payload(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [api_payload(item) for item in value]
+    if isinstance(value, str) and _LOGGED_UTC.match(value):
+        return value[:-6] + "Z"
+    return value
 
 
 def changes_after(after: int, limit: int) -> list[Change]:

@@ -13,6 +13,7 @@ from scoreboard.models import Competition, Status
 from scoreboard.selectors import StandingRow, TableKind
 
 from .models import Scope
+from .selectors import api_payload
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -227,13 +228,18 @@ class ChangesInput(QueryInput):
     )
 
 
+class PayloadField(serializers.DictField):
+    def to_representation(self, value: Any) -> Any:
+        return api_payload(value)  # times in the API's one format
+
+
 class ChangeOutput(serializers.Serializer):
     seq = serializers.IntegerField(source="id", help_text="Global sequence number.")
     event_id = serializers.IntegerField(allow_null=True)
     kind = serializers.CharField()
     version = serializers.IntegerField(help_text="The event's version after this change.")
     created_at = serializers.DateTimeField()
-    payload = serializers.DictField(help_text='{"kind", "data": delta, "event": snapshot}')
+    payload = PayloadField(help_text='{"kind", "data": delta, "event": snapshot}')
 
 
 class ChangesOutput(serializers.Serializer):

@@ -31,7 +31,7 @@ from scoreboard.live.hub import Connection, get_hub
 from scoreboard.live.topics import sport_topic
 from scoreboard.models import Sport
 
-from .selectors import api_timestamp, changes_after, latest_change
+from .selectors import api_payload, api_timestamp, changes_after, latest_change
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def render(change: Any) -> str:
         "kind": change.kind,
         "version": change.version,
         "created_at": api_timestamp(change.created_at),
-        "payload": change.payload,
+        "payload": api_payload(change.payload),
     }
     return f"id: {change.id}\nevent: change\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 

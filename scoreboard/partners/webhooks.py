@@ -24,7 +24,7 @@ from django.utils import timezone
 from scoreboard.models import Change
 
 from .models import Webhook, WebhookDelivery
-from .selectors import api_timestamp, latest_change
+from .selectors import api_payload, api_timestamp, latest_change
 
 SIGNATURE_HEADER = "Scoreline-Signature"
 SEQUENCE_HEADER = "Scoreline-Sequence"
@@ -44,7 +44,7 @@ def body_of(change: Change) -> bytes:
             "kind": change.kind,
             "version": change.version,
             "created_at": api_timestamp(change.created_at),
-            "payload": change.payload,
+            "payload": api_payload(change.payload),
         },
         separators=(",", ":"),
     ).encode()

@@ -118,8 +118,10 @@ def test_it_sends_keepalives_while_changes_keep_coming(beating_server, world, ma
             seen: list[str] = []
             for kind, data in messages(response):
                 seen.append(kind)
-                if kind == "change":
-                    assert json.loads(data)["created_at"].endswith("Z")  # REST's format
+                if kind == "change":  # times in REST's format, the payload's too
+                    change = json.loads(data)
+                    assert change["created_at"].endswith("Z")
+                    assert change["payload"]["event"]["updated_at"].endswith("Z")
                 if seen.count("keepalive") >= 2 and "change" in seen:
                     break
         finally:
