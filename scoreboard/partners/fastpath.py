@@ -252,6 +252,8 @@ def validate(
         etag = make_etag(request, "chg", seq)
     else:
         etag = make_etag(request, "ev", seq, version)
+        # As the full path: the later of the last change and the last reference edit.
+        changed_at = max((t for t in (changed_at, ref_at) if t is not None), default=None)
     # `*` is left to the full path: it validates the query first (a bad one is a 400).
     if not matches(request, etag, star=False):
         return None
