@@ -279,8 +279,17 @@ class TopicsInput(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF would turn 1234567890123456 into "1234567890123456"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(OpenApiTypes.URI)
-class UriField(serializers.CharField):
+class UriField(StrictCharField):
     pass
 
 
@@ -288,7 +297,7 @@ class WebhookInput(serializers.Serializer):
     # Checked by services.validate_webhook_url (scheme, host, ASCII): Django's URLValidator
     # also wants a known-looking TLD, which the schema's `uri` format cannot say.
     url = UriField(max_length=200, help_text="HTTPS (plain HTTP only to loopback).")
-    secret = serializers.CharField(
+    secret = StrictCharField(
         min_length=16,
         max_length=128,
         # Printable ASCII: it is used as HMAC key bytes, and stored as text.

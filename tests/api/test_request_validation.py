@@ -43,6 +43,14 @@ def test_it_refuses_topics_that_select_nothing(world, partner_client, topics) ->
     assert not Webhook.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["secret", "url"])
+def test_it_refuses_a_number_where_a_string_is_due(world, partner_client, field) -> None:
+    body = {**HOOK, field: 12345678901234567890}
+    response = partner_client.post("/api/v1/webhooks", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+
+
 def test_it_subscribes_to_what_the_json_topics_say(world, partner_client) -> None:
     topics = {"competitions": [world.competition.pk]}
     response = partner_client.post("/api/v1/webhooks", {**HOOK, "topics": topics}, format="json")
