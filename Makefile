@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # batches come back (the Redis transport can lose one popped but not yet recorded).
 TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: run test test-api-fuzz test-etags lint bench-live bench-ingest bench-api
+.PHONY: run test lint bench-live bench-ingest bench-api
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,8 @@ test: $(STAMP)
 		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
 	$(PY) scripts/check_services.py && $(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-api-fuzz test-etags
 
 # The partner API against schemathesis (every check, stateful phase, >= 2,000 cases, zero
 # failures) on a real server, in its own database (DATABASE_URL's name + _apifuzz).
