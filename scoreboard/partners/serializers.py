@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -49,6 +50,15 @@ class TeamOutput(serializers.Serializer):
     sport = serializers.CharField(source="sport.slug")
 
 
+class QueryInteger(serializers.IntegerField):
+    """Digits only: DRF would read `wait=0.0` or `limit=5.` as integers."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not re.fullmatch(r"\s*[-+]?\d+\s*", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class QueryInput(serializers.Serializer):
     """Query parameters: one given empty (`?sport=`) is an error, not an absent filter."""
 
@@ -69,8 +79,8 @@ class SportFilterInput(QueryInput):
 
 
 class TeamFilterInput(SportFilterInput):
-    competition = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(
+    competition = QueryInteger(required=False, min_value=1)
+    page_size = QueryInteger(
         required=False, min_value=1, max_value=500, help_text="Teams per page (default 100)."
     )
 
@@ -142,8 +152,8 @@ class EventDetailOutput(EventOutput):
 
 class EventFilterInput(QueryInput):
     sport = serializers.SlugField(required=False, help_text="Sport slug.")
-    competition = serializers.IntegerField(required=False, min_value=1)
-    team = serializers.IntegerField(required=False, min_value=1, help_text="Home or away.")
+    competition = QueryInteger(required=False, min_value=1)
+    team = QueryInteger(required=False, min_value=1, help_text="Home or away.")
     status = serializers.MultipleChoiceField(
         choices=Status.choices, required=False, help_text="One or more statuses."
     )
@@ -152,7 +162,7 @@ class EventFilterInput(QueryInput):
     updated_since = serializers.DateTimeField(
         required=False, help_text="Only events changed after this instant (ISO 8601)."
     )
-    page_size = serializers.IntegerField(
+    page_size = QueryInteger(
         required=False, min_value=1, max_value=200, help_text="Events per page (default 50)."
     )
 
@@ -215,11 +225,11 @@ def standings_data(
 
 # ---- changes feed ---------------------------------------------------------------------------
 class ChangesInput(QueryInput):
-    after = serializers.IntegerField(
+    after = QueryInteger(
         required=False, default=0, min_value=0, max_value=2**62, help_text="Last sequence you have."
     )
-    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
-    wait = serializers.IntegerField(
+    limit = QueryInteger(required=False, default=100, min_value=1, max_value=1000)
+    wait = QueryInteger(
         required=False,
         default=0,
         min_value=0,

@@ -70,6 +70,8 @@ def test_it_subscribes_to_what_the_json_topics_say(world, partner_client) -> Non
         "sport=",
         "team=",
         "status=",
+        "team=1.0",
+        "page_size=5.",
     ],
 )
 def test_it_answers_400_to_invalid_or_empty_parameters(world, partner_client, query) -> None:
