@@ -21,7 +21,7 @@ MIN_CASES = 2000
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--max-examples", type=int, default=110, help="per operation and phase")
+    parser.add_argument("--max-examples", type=int, default=140, help="per operation and phase")
     parser.add_argument("--seed", type=int, default=22)
     args = parser.parse_args()
     url, token = prepare("apifuzz")
