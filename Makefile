@@ -28,6 +28,25 @@ test: $(STAMP)
 	./scripts/ensure_tool.sh chromium /usr/bin/chromium && \
 	$(PY) scripts/check_services.py && $(PY) -m pytest $(PYTEST_ARGS)
 
+.PHONY: test-api-fuzz test-etags
+
+# The partner API against schemathesis (every check, stateful phase, >= 2,000 cases, zero
+# failures) on a real server, in its own database (DATABASE_URL's name + _apifuzz).
+test-api-fuzz: $(STAMP)
+	@export DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
+	$(PY) scripts/check_services.py && $(PY) scripts/api_fuzz.py $(API_FUZZ_ARGS)
+
+# ETags under load: 4 writers for ETAG_SECONDS while a client revalidates every list,
+# detail, standings and reference endpoint; fails on any stale 304 (database + _etags).
+ETAG_SECONDS ?= 60
+test-etags: $(STAMP)
+	@export DEBUG=$${DEBUG:-1} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+		REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}; \
+	$(PY) scripts/check_services.py && $(PY) scripts/etag_hunt.py --seconds $(ETAG_SECONDS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 

@@ -108,6 +108,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Partner API 304s before everything else, in the event loop (partners/fastpath.py).
     "scoreboard.partners.fastpath.ConditionalFastPath",
+    # Any error under /api/ answers JSON, whichever layer below produced it.
+    "scoreboard.partners.exceptions.ApiJsonErrors",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,7 +125,10 @@ MIDDLEWARE = [
 if not DEBUG:
     # Static files from the app server in production (after `collectstatic`); in
     # development runserver serves them.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "liveapp.urls"
 WSGI_APPLICATION = "liveapp.wsgi.application"
@@ -363,6 +368,10 @@ SPECTACULAR_SETTINGS = {
     "see docs/API.md for the quick start.",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["scoreboard.partners.schema.only_partner_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default, kept
+        "scoreboard.partners.schema.complete_schema",  # /stream and links
+    ],
 }
 
 # Partner API (scoreboard.partners).
@@ -370,12 +379,25 @@ API_LONGPOLL_INTERVAL_SECONDS = env_float("API_LONGPOLL_INTERVAL_SECONDS", 0.25)
 # Partner streams are woken by the live hub; idle, they re-read the log this often anyway
 # (changes the hub does not carry: event-less ones, a message lost in transit).
 API_STREAM_POLL_SECONDS = env_float("API_STREAM_POLL_SECONDS", 5.0)
+# Each open stream re-checks its key (revoked, scope removed: it ends) and sends a
+# keepalive comment this often.
+API_STREAM_HEARTBEAT_SECONDS = env_float("API_STREAM_HEARTBEAT_SECONDS", 15.0)
 # 304 fast path: how long a process trusts a cached key if Redis missed its change.
 API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
 WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0)
 WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 600.0)
 WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)
+# A delivery run starts no new post after this many seconds, so that it ends between two
+# deliveries inside the Celery soft time limit (a cut run would resend one change).
+WEBHOOK_RUN_SECONDS = env_float(
+    "WEBHOOK_RUN_SECONDS", max(1.0, CELERY_TASK_SOFT_TIME_LIMIT - WEBHOOK_TIMEOUT_SECONDS - 5)
+)
+if WEBHOOK_RUN_SECONDS + WEBHOOK_TIMEOUT_SECONDS >= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "WEBHOOK_RUN_SECONDS + WEBHOOK_TIMEOUT_SECONDS must stay below CELERY_TASK_SOFT_TIME_LIMIT"
+    )
+
 WEBHOOK_MAX_PER_PARTNER = env_int("WEBHOOK_MAX_PER_PARTNER", 10)
 # Development and tests only: let webhooks reach loopback receivers (127.0.0.0/8, ::1).
 # Off, every private, loopback, link-local or reserved address is refused.

@@ -14,9 +14,10 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
-from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.exceptions import APIException, NotFound, Throttled
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,12 +38,15 @@ from .conditional import (
     make_etag,
     matches,
     not_modified,
-    reference_version,
 )
 from .models import Scope, Webhook
+from .selectors import Versions
 
 _E = OpenApiResponse(s.ErrorOutput)
-ERRORS: dict[int, Any] = {400: _E, 401: _E, 403: _E, 404: _E, 429: _E}
+# Every error an endpoint may answer (406: an Accept header that excludes JSON).
+ERRORS: dict[int, Any] = {400: _E, 401: _E, 403: _E, 404: _E, 406: _E, 429: _E}
+# Current validator parts and Last-Modified of a response (conditional()).
+Validator = tuple[tuple[object, ...], Any]
 NOT_MODIFIED = OpenApiResponse(description="Not modified: your If-None-Match ETag is current.")
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
@@ -63,16 +67,24 @@ class PartnerAPIView(APIView):
     def conditional(
         self,
         request: Request,
-        validator: tuple[object, ...],
-        last_modified: Any,
+        current: Callable[[], Validator],
         cache_control: str,
         build: Callable[[], HttpResponse],
     ) -> HttpResponse:
-        """304 if the client's ETag is current, else build the response and tag it."""
-        etag = make_etag(request, *validator)
+        """304 if the client's ETag is current, else build the response and tag it.
+
+        The versions are read before the data and again after it: if a write committed
+        in between, the body may be newer than the first read says, so it goes out
+        untagged. One ETag then always stands for one body.
+        """
+        parts, last_modified = current()
+        etag: str | None = make_etag(request, *parts)
         if matches(request, etag):
             return not_modified(etag, last_modified, cache_control)
-        return decorate(build(), etag, last_modified, cache_control)
+        response = build()
+        if current()[0] != parts:
+            etag = None
+        return decorate(response, etag, last_modified, cache_control)
 
 
 class PartnerListView(PartnerAPIView, ListAPIView):
@@ -100,7 +112,22 @@ class TeamCursor(CursorPagination):
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
     data = serializer_class(data=request.query_params)
     data.is_valid(raise_exception=True)
-    return data.validated_data
+    params = dict(data.validated_data)
+    params.pop("page_size", None)  # validated here, read by the paginator
+    return params
+
+
+def _latest(values: list[Any]) -> Any:
+    return max((v for v in values if v is not None), default=None)
+
+
+def _reference(v: Versions, *extra: object) -> Validator:
+    return ("ref", v.reference, *extra), v.reference_at
+
+
+class CursorAhead(APIException):
+    status_code = http.HTTP_409_CONFLICT
+    default_code = "cursor_ahead"
 
 
 # ---- reference data -------------------------------------------------------------------------
@@ -117,8 +144,7 @@ class SportListApi(PartnerListView):
         """All sports."""
         return self.conditional(
             request,
-            ("ref", reference_version()),
-            None,
+            lambda: _reference(selectors.versions()),
             REFERENCE_CACHE_CONTROL,
             lambda: Response(s.SportOutput(selectors.sports(), many=True).data),
         )
@@ -138,8 +164,7 @@ class CompetitionListApi(PartnerListView):
         params = _query(s.SportFilterInput, request)
         return self.conditional(
             request,
-            ("ref", reference_version()),
-            None,
+            lambda: _reference(selectors.versions()),
             REFERENCE_CACHE_CONTROL,
             lambda: Response(s.CompetitionOutput(selectors.competitions(**params), many=True).data),
         )
@@ -157,14 +182,15 @@ class TeamListApi(PartnerListView):
     def get(self, request: Request) -> HttpResponse:
         """Teams (players in individual sports), by name; cursor-paginated."""
         params = _query(s.TeamFilterInput, request)
-        # Membership of a competition follows its events, so the change log counts too.
-        seq, _ = selectors.latest_change() if params.get("competition") else (0, None)
+        by_competition = bool(params.get("competition"))
+
+        def current() -> Validator:
+            # Membership of a competition follows its events: the change log counts too.
+            v = selectors.versions()
+            return _reference(v, v.seq if by_competition else 0)
+
         return self.conditional(
-            request,
-            ("ref", reference_version(), seq),
-            None,
-            REFERENCE_CACHE_CONTROL,
-            lambda: self._page(selectors.teams(**params)),
+            request, current, REFERENCE_CACHE_CONTROL, lambda: self._page(selectors.teams(**params))
         )
 
 
@@ -185,13 +211,13 @@ class EventListApi(PartnerListView):
         reference data (names): revalidate with If-None-Match as often as you like.
         """
         params = _query(s.EventFilterInput, request)
-        seq, changed_at = selectors.latest_change()
+
+        def current() -> Validator:
+            v = selectors.versions()
+            return ("ev", v.seq, v.reference), _latest([v.seq_at, v.reference_at])
+
         return self.conditional(
-            request,
-            ("ev", seq, reference_version()),
-            changed_at,
-            LIVE_CACHE_CONTROL,
-            lambda: self._page(selectors.events(**params)),
+            request, current, LIVE_CACHE_CONTROL, lambda: self._page(selectors.events(**params))
         )
 
 
@@ -203,10 +229,13 @@ class EventDetailApi(PartnerAPIView):
     )
     def get(self, request: Request, event_id: int) -> HttpResponse:
         """One event with its per-period scores and its timeline (incidents)."""
-        validator = selectors.event_validator(event_id)
-        if validator is None:
-            raise NotFound("no such event")
-        version, updated_at = validator
+
+        def current() -> Validator:
+            validator = selectors.event_validator(event_id)
+            if validator is None:
+                raise NotFound("no such event")
+            version, updated_at, reference = validator
+            return ("event", version, reference), updated_at
 
         def build() -> Response:
             event = selectors.event_detail(event_id)
@@ -214,13 +243,7 @@ class EventDetailApi(PartnerAPIView):
                 raise NotFound("no such event")
             return Response(s.EventDetailOutput(event).data)
 
-        return self.conditional(
-            request,
-            ("event", version, reference_version()),
-            updated_at,
-            LIVE_CACHE_CONTROL,
-            build,
-        )
+        return self.conditional(request, current, LIVE_CACHE_CONTROL, build)
 
 
 @extend_schema(tags=["events"])
@@ -234,15 +257,16 @@ class StandingsApi(PartnerAPIView):
         competition = Competition.objects.select_related("sport").filter(pk=competition_id).first()
         if competition is None:
             raise NotFound("no such competition")
-        seq, changed_at = selectors.latest_change()
+
+        def current() -> Validator:
+            v = selectors.versions()
+            return ("table", v.seq, v.reference), _latest([v.seq_at, v.reference_at])
 
         def build() -> Response:
             kind, rows = selectors.standings(competition)
             return Response(s.StandingsOutput(s.standings_data(competition, kind, rows)).data)
 
-        return self.conditional(
-            request, ("table", seq, reference_version()), changed_at, LIVE_CACHE_CONTROL, build
-        )
+        return self.conditional(request, current, LIVE_CACHE_CONTROL, build)
 
 
 # ---- changes feed ---------------------------------------------------------------------------
@@ -250,19 +274,26 @@ class StandingsApi(PartnerAPIView):
 class ChangesApi(PartnerAPIView):
     @extend_schema(
         parameters=[s.ChangesInput, IF_NONE_MATCH],
-        responses={200: s.ChangesOutput, 304: NOT_MODIFIED, **ERRORS},
+        responses={200: s.ChangesOutput, 304: NOT_MODIFIED, 409: _E, **ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
         """Every change after `after`, in global sequence order; poll `next` in a loop.
 
-        Sequences are never skipped: a change becomes visible only after every lower
-        sequence has committed or rolled back. With `wait=N` an empty answer is held up to
-        N seconds until a change arrives (long-poll).
+        Sequences strictly increase and no committed change is ever skipped: a change
+        becomes visible only after every lower sequence has committed or rolled back (a
+        rolled-back write leaves a gap). With `wait=N` an empty answer is held up to N
+        seconds until a change arrives (long-poll). An `after` above the latest sequence
+        is a 409 `cursor_ahead`: that cursor did not come from this feed.
         """
         params = _query(s.ChangesInput, request)
         after, limit, wait = params["after"], params["limit"], params["wait"]
         seq, changed_at = selectors.latest_change()
-        etag = make_etag(request, "chg", seq)
+        if after > seq:
+            raise CursorAhead(
+                f"after={after} is ahead of the change log (latest sequence {seq}): "
+                "restart from a sequence this feed gave you, or from 0"
+            )
+        etag: str | None = make_etag(request, "chg", seq)
         if seq > after or not wait:
             if matches(request, etag):
                 return not_modified(etag, changed_at, LIVE_CACHE_CONTROL)
@@ -280,6 +311,8 @@ class ChangesApi(PartnerAPIView):
                 etag = make_etag(request, "chg", seq)
             elif matches(request, etag):
                 return not_modified(etag, changed_at, LIVE_CACHE_CONTROL)
+        if len(changes) < limit and selectors.latest_change()[0] != seq:
+            etag = None  # a change committed while reading: one ETag, one body
         last = changes[-1].id if changes else after
         next_url = replace_query_param(request.build_absolute_uri(), "after", last)
         body = {"changes": changes, "last_seq": last, "next": next_url}
@@ -289,6 +322,8 @@ class ChangesApi(PartnerAPIView):
 # ---- webhooks -------------------------------------------------------------------------------
 class WebhookScopedView(PartnerAPIView):
     required_scope = Scope.WEBHOOKS
+    # JSON bodies only (and only JSON advertised): a form has no way to say `topics`.
+    parser_classes = [JSONParser]
 
     def own_webhook(self, request: Request, webhook_id: int) -> Webhook:
         # Scoped by the key's partner: another partner's id is simply "not found".
@@ -311,7 +346,7 @@ class WebhookListApi(WebhookScopedView):
         hooks = Webhook.objects.filter(partner_id=request.auth.partner_id).order_by("id")
         return Response(s.WebhookOutput(hooks, many=True).data)
 
-    @extend_schema(request=s.WebhookInput, responses={201: s.WebhookOutput, **ERRORS})
+    @extend_schema(request=s.WebhookInput, responses={201: s.WebhookOutput, 415: _E, **ERRORS})
     def post(self, request: Request) -> Response:
         """Register a webhook: it receives every change after the current sequence."""
         data = s.WebhookInput(data=request.data)
@@ -345,7 +380,10 @@ class WebhookEnableApi(WebhookScopedView):
     @extend_schema(request=None, responses={200: s.WebhookOutput, **ERRORS})
     def post(self, request: Request, webhook_id: int) -> Response:
         """Re-enable a webhook disabled after repeated failures; delivery resumes at its cursor."""
-        webhook = services.enable_webhook(webhook=self.own_webhook(request, webhook_id))
+        try:
+            webhook = services.enable_webhook(webhook=self.own_webhook(request, webhook_id))
+        except Webhook.DoesNotExist:  # deleted meanwhile by a concurrent DELETE
+            raise NotFound("no such webhook") from None
         return Response(s.WebhookOutput(webhook).data)
 
 

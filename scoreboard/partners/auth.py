@@ -30,6 +30,8 @@ from .models import ApiKey
 from .services import hash_token
 
 KEYWORD = "Api-Key"
+# The one challenge every 401 of the API sends (REST and the stream alike).
+WWW_AUTHENTICATE = f'{KEYWORD} realm="api"'
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -110,7 +112,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) when credentials are missing or wrong.
-        return f'{KEYWORD} realm="api"'
+        return WWW_AUTHENTICATE
 
 
 class HasScope(BasePermission):

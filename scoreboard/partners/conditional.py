@@ -1,49 +1,34 @@
 """Conditional GETs: cheap validators (ETag, Last-Modified) computed before any serialization.
 
-An ETag hashes the *version of the data in scope* with the request's query string:
+An ETag hashes the *version of the data in scope* with the request's path and query:
 - live data (events, standings, changes): the highest visible change sequence (one
   backward index scan), or one event's `version` for an event detail. Every write goes
-  through the services, which bump the version and append a change, so every write
-  changes the ETag.
-- reference data (sports, competitions, teams, and the names inside events): a counter
-  bumped by save/delete signals of those models (`reference_version`).
+  through the services, which bump the version and append a change in one transaction.
+- reference data (sports, competitions, teams, and the names inside events): the
+  reference version, raised by database triggers in the edit's own transaction
+  (`models.ReferenceVersion`).
+
+Both are committed state, so a version never runs ahead of the data it stands for. The
+views read the versions before the data and again after it: when they moved in between,
+the body may be newer than the versions say, and it goes out without an ETag. So one
+ETag always stands for one body, and a 304 is only answered while that body is current.
 
 `If-Modified-Since` is deliberately not honoured (ETag is): HTTP dates have one-second
-granularity and a change's timestamp is taken before its commit, so a date validator
-could answer 304 over a change committed in the same second. Last-Modified is still sent.
+granularity and several changes can commit within one second. Last-Modified is sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 
-REFERENCE_VERSION_KEY = "partners:refver"
 # Live data: stored but always revalidated (ETag makes that a cheap 304).
 LIVE_CACHE_CONTROL = "private, no-cache"
 # Reference data changes a few times a season: a minute of staleness is fine.
 REFERENCE_CACHE_CONTROL = "private, max-age=60"
-
-
-def reference_version() -> int:
-    version = cache.get(REFERENCE_VERSION_KEY)
-    if version is None:
-        # A fresh starting point (ms clock) so a flushed cache never repeats an old ETag.
-        cache.add(REFERENCE_VERSION_KEY, int(time.time() * 1000), None)
-        version = cache.get(REFERENCE_VERSION_KEY)
-    return int(version)
-
-
-def bump_reference_version() -> None:
-    try:
-        cache.incr(REFERENCE_VERSION_KEY)
-    except ValueError:
-        reference_version()
 
 
 def make_etag(request: HttpRequest, *parts: object) -> str:
@@ -51,12 +36,13 @@ def make_etag(request: HttpRequest, *parts: object) -> str:
     return '"' + hashlib.blake2b(raw.encode(), digest_size=12).hexdigest() + '"'
 
 
-def matches(request: HttpRequest, etag: str) -> bool:
+def matches(request: HttpRequest, etag: str, *, star: bool = True) -> bool:
+    """If-None-Match names `etag` (or is `*`, when the query is known to be valid)."""
     header = request.META.get("HTTP_IF_NONE_MATCH")
     if not header:
         return False
     if header.strip() == "*":
-        return True
+        return star
     # Weak comparison (RFC 9110 §13.1.2): ignore W/ prefixes.
     return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
@@ -68,9 +54,10 @@ def not_modified(etag: str, last_modified: dt.datetime | None, cache_control: st
 
 
 def decorate(
-    response: HttpResponse, etag: str, last_modified: dt.datetime | None, cache_control: str
+    response: HttpResponse, etag: str | None, last_modified: dt.datetime | None, cache_control: str
 ) -> HttpResponse:
-    response["ETag"] = etag
+    if etag is not None:
+        response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
     response["Cache-Control"] = cache_control

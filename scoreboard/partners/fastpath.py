@@ -12,9 +12,12 @@ hop under ASGI:
   and after commit), so a revoked or re-scoped key falls back to the full path at once in
   every process. If Redis lost a bump, entries still expire after API_KEY_CACHE_SECONDS.
 - the validators: the latest change sequence (`partners:seq`, "seq:epoch"), raised by a
-  `Change` post_save receiver *before* commit (a value ahead of the committed log only
+  `changes_logged` receiver *before* commit (a value ahead of the committed log only
   makes a 304 fall back, never answers one wrongly), re-read from the log when missing;
-  and the reference-data version (the cache key `conditional.reference_version` uses).
+  and the reference version (`partners:refver`, "version:epoch"), raised after each
+  reference edit commits. While an edit is in flight (from its pre_save to its commit,
+  `partners:refver-pending`) the fast path leaves reference-dependent 304s (events,
+  sports, competitions) to the full path, which reads the committed version.
 - the rate limit: the same fixed-window counter as the full path (INCR + EXPIRE NX).
 
 The generation, counter and validators travel in one pipeline. Anything the fast path is
@@ -37,13 +40,11 @@ from typing import Any
 
 from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .conditional import (
     LIVE_CACHE_CONTROL,
     REFERENCE_CACHE_CONTROL,
-    REFERENCE_VERSION_KEY,
     make_etag,
     matches,
     not_modified,
@@ -51,6 +52,10 @@ from .conditional import (
 
 KEY_GENERATION = "partners:keygen"
 LATEST_SEQ = "partners:seq"
+REFERENCE = "partners:refver"
+# Reference edits in flight: a sorted set of tokens scored by their expiry (ms).
+REFERENCE_PENDING = "partners:refver-pending"
+PENDING_TTL_MS = 60_000  # an edit rolled back never clears its token: it lapses
 LATEST_TTL_MS = 10_000  # bounds staleness if a writer could not reach Redis
 KEYWORD = b"api-key"
 # Attribute names set on the Django request for the full path.
@@ -126,9 +131,26 @@ def forget_keys() -> None:
     _keys.clear()
 
 
-def raise_latest(client: Any, seq: int, at: float) -> None:
-    """Raise `partners:seq` to (seq, at) unless it is already at or above seq."""
-    client.eval(_RAISE, 1, LATEST_SEQ, seq, f"{at:.6f}", LATEST_TTL_MS)
+def raise_latest(client: Any, seq: int, at: float, key: str = LATEST_SEQ) -> None:
+    """Raise `key` (the latest sequence) to (seq, at) unless it is already at or above."""
+    client.eval(_RAISE, 1, key, seq, f"{at:.6f}", LATEST_TTL_MS)
+
+
+def hold_reference(client: Any, token: str) -> None:
+    """A reference edit starts: reference-dependent 304s take the full path until it
+    commits (`release_reference`) or its token lapses."""
+    now = int(time.time() * 1000)
+    pipe = client.pipeline(transaction=False)
+    pipe.zremrangebyscore(REFERENCE_PENDING, "-inf", now)
+    pipe.zadd(REFERENCE_PENDING, {token: now + PENDING_TTL_MS})
+    pipe.pexpire(REFERENCE_PENDING, PENDING_TTL_MS)
+    pipe.execute()
+
+
+def release_reference(client: Any, token: str, version: int, at: float) -> None:
+    """The edit committed: publish the committed version, then drop the hold."""
+    raise_latest(client, version, at, REFERENCE)
+    client.zrem(REFERENCE_PENDING, token)
 
 
 def bump_key_generation(client: Any) -> None:
@@ -188,7 +210,8 @@ def commands(p: Plan, pipe: Any) -> None:
     pipe.incr(p.rate_name)
     pipe.expire(p.rate_name, p.key.window + 1, nx=True)
     pipe.get(LATEST_SEQ)
-    pipe.get(_refver_key())
+    pipe.get(REFERENCE)
+    pipe.zcount(REFERENCE_PENDING, int(time.time() * 1000), "+inf")
 
 
 def admit(request: HttpRequest, p: Plan, generation: bytes | None, count: int) -> Any:
@@ -205,28 +228,44 @@ def admit(request: HttpRequest, p: Plan, generation: bytes | None, count: int) -
     return throttled(wait) if wait is not None else True
 
 
-def validate(request: HttpRequest, p: Plan, latest: bytes | None, refver: bytes | None) -> Any:
-    """The validators: a 304, None (full path) or True (the latest sequence is missing:
-    seed it from the log and validate again)."""
-    if refver is None and p.kind != "chg":
-        return None
+def validate(
+    request: HttpRequest, p: Plan, latest: bytes | None, refver: bytes | None, pending: int
+) -> Any:
+    """The validators: a 304, None (full path) or True (a version is missing: seed both
+    from the database and validate again)."""
+    if p.kind != "chg":
+        if pending:
+            return None  # a reference edit in flight: only the database knows
+        if refver is None:
+            return True
+        version, ref_at = _split(refver)
     if p.kind == "ref":
-        etag = make_etag(request, "ref", int(refver))
-        return not_modified(etag, None, REFERENCE_CACHE_CONTROL) if matches(request, etag) else None
+        etag = make_etag(request, "ref", version)
+        if not matches(request, etag, star=False):
+            return None
+        return not_modified(etag, ref_at, REFERENCE_CACHE_CONTROL)
     if latest is None:
         return True
-    raw_seq, _, raw_at = latest.partition(b":")
-    seq = int(raw_seq)
+    seq, changed_at = _split(latest)
     if p.kind == "chg":
         if p.wait and seq <= p.after:
             return None  # a long-poll: the full path waits for changes
         etag = make_etag(request, "chg", seq)
     else:
-        etag = make_etag(request, "ev", seq, int(refver))
-    if not matches(request, etag):
+        etag = make_etag(request, "ev", seq, version)
+        # As the full path: the later of the last change and the last reference edit.
+        changed_at = max((t for t in (changed_at, ref_at) if t is not None), default=None)
+    # `*` is left to the full path: it validates the query first (a bad one is a 400).
+    if not matches(request, etag, star=False):
         return None
-    changed_at = dt.datetime.fromtimestamp(float(raw_at), tz=dt.UTC)
     return not_modified(etag, changed_at, LIVE_CACHE_CONTROL)
+
+
+def _split(raw: bytes) -> tuple[int, dt.datetime | None]:
+    """ "version:epoch" -> (version, its time)."""
+    value, _, at = raw.partition(b":")
+    moment = float(at or 0)
+    return int(value), dt.datetime.fromtimestamp(moment, tz=dt.UTC) if moment else None
 
 
 def throttled(wait: float) -> JsonResponse:
@@ -244,16 +283,15 @@ def throttled(wait: float) -> JsonResponse:
 
 
 def seed_latest() -> None:
-    """`partners:seq` was missing: raise it to the log's latest visible change."""
+    """A version was missing (expiry, flush): raise both to the committed ones."""
     from .auth import _redis
-    from .selectors import latest_change
+    from .selectors import versions
 
-    seq, at = latest_change()
-    raise_latest(_redis(), seq, at.timestamp() if at else 0.0)
-
-
-def _refver_key() -> str:
-    return cache.make_key(REFERENCE_VERSION_KEY)
+    current = versions()
+    client = _redis()
+    raise_latest(client, current.seq, current.seq_at.timestamp() if current.seq_at else 0.0)
+    at = current.reference_at.timestamp() if current.reference_at else 0.0
+    raise_latest(client, current.reference, at, REFERENCE)
 
 
 # ---- the middleware -----------------------------------------------------------------
@@ -295,14 +333,15 @@ class ConditionalFastPath:
             else:
                 pipe = client.pipeline(transaction=False)
                 commands(p, pipe)
-                generation, count, _, latest, refver = await pipe.execute()
+                generation, count, _, latest, refver, pending = await pipe.execute()
                 answer = admit(request, p, generation, count)
                 if answer is True:
-                    answer = validate(request, p, latest, refver)
+                    answer = validate(request, p, latest, refver, pending)
                 if answer is True:
                     # Rare (expiry, flush): one log read, then one more round trip.
                     await sync_to_async(seed_latest, thread_sensitive=False)()
-                    answer = validate(request, p, *await client.mget(LATEST_SEQ, _refver_key()))
+                    latest, refver = await client.mget(LATEST_SEQ, REFERENCE)
+                    answer = validate(request, p, latest, refver, pending)
                 if isinstance(answer, HttpResponse):
                     return answer
         return await self.get_response(request)

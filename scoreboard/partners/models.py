@@ -108,3 +108,19 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.ok else f"failed ({self.status_code or self.error})"
         return f"#{self.sequence} → webhook {self.webhook_id}: {outcome}"
+
+
+class ReferenceVersion(models.Model):
+    """The version of reference data (sports, competitions, teams): one row, id 1.
+
+    Raised by database triggers (migration 0002) on every insert, update or delete of
+    those tables, inside the writing statement's transaction: the new version becomes
+    visible at the very commit that makes the edit visible, never before or after it. It
+    is part of the ETag of every response that shows reference data (names in events).
+    """
+
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"reference data v{self.version}"

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+from typing import Any, NamedTuple
 
 from django.db import close_old_connections
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 
 from scoreboard import selectors as scoreboard_selectors
 from scoreboard.models import Change, Competition, Event, Incident, Sport, Status, Team
 from scoreboard.selectors import StandingRow, TableKind
+
+from .models import ReferenceVersion
 
 
 def sports() -> QuerySet[Sport]:
@@ -81,15 +85,69 @@ def event_detail(event_id: int) -> Event | None:
     )
 
 
-def event_validator(event_id: int) -> tuple[int, dt.datetime] | None:
-    """(version, updated_at) of one event: one primary-key read for ETag checks."""
-    return Event.objects.filter(pk=event_id).values_list("version", "updated_at").first()
+class Versions(NamedTuple):
+    """What the data in a response depends on: all of it committed state, read at once."""
+
+    seq: int  # the highest visible change sequence
+    seq_at: dt.datetime | None
+    reference: int  # the reference-data version (triggers raise it in the edit's commit)
+    reference_at: dt.datetime | None
+
+
+def versions() -> Versions:
+    """The latest sequence and the reference version, in one query (two index reads)."""
+    latest = Change.objects.order_by("-id")
+    row = (
+        ReferenceVersion.objects.filter(pk=1)
+        .annotate(
+            seq=Subquery(latest.values("id")[:1]),
+            seq_at=Subquery(latest.values("created_at")[:1]),
+        )
+        .values_list("seq", "seq_at", "version", "changed_at")
+        .first()
+    )
+    if row is None:  # no reference edit yet (a fresh or flushed database)
+        seq, seq_at = latest_change()
+        return Versions(seq, seq_at, 0, None)
+    seq, seq_at, version, changed_at = row
+    return Versions(seq or 0, seq_at, version, changed_at)
+
+
+def event_validator(event_id: int) -> tuple[int, dt.datetime, int] | None:
+    """(version, updated_at, reference version) of one event: one primary-key read."""
+    reference = ReferenceVersion.objects.filter(pk=1).values("version")
+    row = (
+        Event.objects.filter(pk=event_id)
+        .annotate(reference=Subquery(reference[:1]))
+        .values_list("version", "updated_at", "reference")
+        .first()
+    )
+    return None if row is None else (row[0], row[1], row[2] or 0)
 
 
 def latest_change() -> tuple[int, dt.datetime | None]:
     """The highest visible sequence and its time: one backward index scan."""
     row = Change.objects.order_by("-id").values_list("id", "created_at").first()
     return row if row else (0, None)
+
+
+def api_timestamp(moment: dt.datetime) -> str:
+    """The API's one timestamp format (as in REST bodies): ISO 8601 in UTC with `Z`."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+_LOGGED_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00$")
+
+
+def api_payload(value: Any) -> Any:
+    """A change's payload with its logged UTC times (`+00:00`) in the API's `Z` format."""
+    if isinstance(value, dict):
+        return {key: api_payload(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [api_payload(item) for item in value]
+    if isinstance(value, str) and _LOGGED_UTC.match(value):
+        return value[:-6] + "Z"
+    return value
 
 
 def changes_after(after: int, limit: int) -> list[Change]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.core.validators import RegexValidator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scoreboard.models import Competition, Status
 from scoreboard.selectors import StandingRow, TableKind
 
 from .models import Scope
+from .selectors import api_payload
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -45,12 +50,39 @@ class TeamOutput(serializers.Serializer):
     sport = serializers.CharField(source="sport.slug")
 
 
-class SportFilterInput(serializers.Serializer):
+class QueryInteger(serializers.IntegerField):
+    """Digits only: DRF would read `wait=0.0` or `limit=5.` as integers."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not re.fullmatch(r"\s*[-+]?\d+\s*", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class QueryInput(serializers.Serializer):
+    """Query parameters: one given empty (`?sport=`) is an error, not an absent filter."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        given = data.getlist if hasattr(data, "getlist") else lambda name: [data.get(name)]
+        empty = {
+            name: ["This parameter may not be empty."]
+            for name in self.fields
+            if name in data and "" in given(name)
+        }
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
+
+class SportFilterInput(QueryInput):
     sport = serializers.SlugField(required=False, help_text="Sport slug, e.g. football.")
 
 
 class TeamFilterInput(SportFilterInput):
-    competition = serializers.IntegerField(required=False, min_value=1)
+    competition = QueryInteger(required=False, min_value=1)
+    page_size = QueryInteger(
+        required=False, min_value=1, max_value=500, help_text="Teams per page (default 100)."
+    )
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -118,10 +150,10 @@ class EventDetailOutput(EventOutput):
     incidents = IncidentOutput(many=True, source="incidents.all")
 
 
-class EventFilterInput(serializers.Serializer):
+class EventFilterInput(QueryInput):
     sport = serializers.SlugField(required=False, help_text="Sport slug.")
-    competition = serializers.IntegerField(required=False, min_value=1)
-    team = serializers.IntegerField(required=False, min_value=1, help_text="Home or away.")
+    competition = QueryInteger(required=False, min_value=1)
+    team = QueryInteger(required=False, min_value=1, help_text="Home or away.")
     status = serializers.MultipleChoiceField(
         choices=Status.choices, required=False, help_text="One or more statuses."
     )
@@ -130,14 +162,12 @@ class EventFilterInput(serializers.Serializer):
     updated_since = serializers.DateTimeField(
         required=False, help_text="Only events changed after this instant (ISO 8601)."
     )
+    page_size = QueryInteger(
+        required=False, min_value=1, max_value=200, help_text="Events per page (default 50)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if (
-            attrs.get("date_from")
-            and attrs.get("date_to")
-            and attrs["date_from"] > attrs["date_to"]
-        ):
-            raise serializers.ValidationError("date_from must not be after date_to")
+        # date_from after date_to is an empty range (no events), like any other range.
         if "status" in attrs:
             attrs["status"] = sorted(attrs["status"])
         return attrs
@@ -194,12 +224,12 @@ def standings_data(
 
 
 # ---- changes feed ---------------------------------------------------------------------------
-class ChangesInput(serializers.Serializer):
-    after = serializers.IntegerField(
+class ChangesInput(QueryInput):
+    after = QueryInteger(
         required=False, default=0, min_value=0, max_value=2**62, help_text="Last sequence you have."
     )
-    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
-    wait = serializers.IntegerField(
+    limit = QueryInteger(required=False, default=100, min_value=1, max_value=1000)
+    wait = QueryInteger(
         required=False,
         default=0,
         min_value=0,
@@ -208,13 +238,18 @@ class ChangesInput(serializers.Serializer):
     )
 
 
+class PayloadField(serializers.DictField):
+    def to_representation(self, value: Any) -> Any:
+        return api_payload(value)  # times in the API's one format
+
+
 class ChangeOutput(serializers.Serializer):
     seq = serializers.IntegerField(source="id", help_text="Global sequence number.")
     event_id = serializers.IntegerField(allow_null=True)
     kind = serializers.CharField()
     version = serializers.IntegerField(help_text="The event's version after this change.")
     created_at = serializers.DateTimeField()
-    payload = serializers.DictField(help_text='{"kind", "data": delta, "event": snapshot}')
+    payload = PayloadField(help_text='{"kind", "data": delta, "event": snapshot}')
 
 
 class ChangesOutput(serializers.Serializer):
@@ -224,19 +259,69 @@ class ChangesOutput(serializers.Serializer):
 
 
 # ---- webhooks -------------------------------------------------------------------------------
-class TopicsInput(serializers.Serializer):
-    all = serializers.BooleanField(required=False, default=False)
-    sports = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-    competitions = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class OnlyTrueField(serializers.BooleanField):
+    """`true` or absent: `false` would select nothing (omit it and give ids instead)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if super().to_internal_value(data) is not True:
+            raise serializers.ValidationError('only true: omit "all" and give ids instead')
+        return True
+
+
+def _ids() -> serializers.ListField:
+    # Non-empty: every topics object the schema allows selects something.
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, min_length=1
     )
-    events = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+
+
+class TopicsInput(serializers.Serializer):
+    all = OnlyTrueField(required=False, help_text="true: every change (ids then ignored).")
+    sports = _ids()
+    competitions = _ids()
+    events = _ids()
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF would turn 1234567890123456 into "1234567890123456"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class UriField(StrictCharField):
+    pass
 
 
 class WebhookInput(serializers.Serializer):
-    url = serializers.URLField(max_length=500, help_text="HTTPS (plain HTTP only to loopback).")
-    secret = serializers.CharField(min_length=16, max_length=128)
-    topics = TopicsInput(required=False, help_text='Omit or {"all": true} for everything.')
+    # Checked by services.validate_webhook_url (scheme, host, ASCII): Django's URLValidator
+    # also wants a known-looking TLD, which the schema's `uri` format cannot say.
+    url = UriField(max_length=200, help_text="HTTPS (plain HTTP only to loopback).")
+    secret = StrictCharField(
+        min_length=16,
+        max_length=128,
+        # Printable ASCII: it is used as HMAC key bytes, and stored as text.
+        validators=[RegexValidator(r"^[!-~]+$", "printable ASCII characters, no spaces")],
+        help_text="16 to 128 printable ASCII characters (no spaces); keep it random.",
+    )
+    topics = TopicsInput(required=False)  # omitted: every change
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A misspelt key ("topic") must not register a webhook for everything.
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class WebhookOutput(serializers.Serializer):

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -70,7 +71,16 @@ def revoke_api_key(*, key: ApiKey) -> ApiKey:
 
 
 def validate_webhook_url(url: str) -> str:
-    """HTTPS to a public address (egress.py); plain HTTP only to loopback, when allowed."""
+    """An absolute http(s) URI (ASCII, no spaces or controls), to a public address over
+    HTTPS (egress.py); plain HTTP only to loopback, when allowed."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        raise InvalidChange("the URL must be an absolute http(s) URL") from None
+    printable = all("!" <= c <= "~" for c in url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or not printable:
+        raise InvalidChange("the URL must be an absolute http(s) URL")
     try:
         egress.check_url(url)
     except egress.EgressRefused as exc:
@@ -79,6 +89,8 @@ def validate_webhook_url(url: str) -> str:
 
 
 def validate_topics(topics: dict[str, Any]) -> dict[str, Any]:
+    """Omitted (or `{}`) and `{"all": true}` mean every change; otherwise the ids given
+    must select something (`{"all": false}` alone selects nothing: an error)."""
     if not topics or topics.get("all"):
         return {"all": True}
     clean: dict[str, Any] = {}
@@ -91,7 +103,9 @@ def validate_topics(topics: dict[str, Any]) -> dict[str, Any]:
         if ids:
             clean[name] = sorted(set(ids))
     if not clean:
-        return {"all": True}
+        raise InvalidChange(
+            'topics select nothing: give sports, competitions or events ids, or {"all": true}'
+        )
     return clean
 
 
@@ -121,11 +135,12 @@ def delete_webhook(*, webhook: Webhook) -> None:
 
 
 def enable_webhook(*, webhook: Webhook) -> Webhook:
-    webhook.active = True
-    webhook.consecutive_failures = 0
-    webhook.next_attempt_at = None
+    """Re-enable; raises Webhook.DoesNotExist if it was deleted meanwhile."""
+    fields = {"active": True, "consecutive_failures": 0, "next_attempt_at": None}
+    # One UPDATE by id: a concurrent DELETE makes it match nothing (no half-saved row).
+    if not Webhook.objects.filter(pk=webhook.pk).update(**fields, disabled_reason=""):
+        raise Webhook.DoesNotExist(f"webhook {webhook.pk} no longer exists")
+    for name, value in fields.items():
+        setattr(webhook, name, value)
     webhook.disabled_reason = ""
-    webhook.save(
-        update_fields=["active", "consecutive_failures", "next_attempt_at", "disabled_reason"]
-    )
     return webhook

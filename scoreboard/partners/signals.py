@@ -1,27 +1,30 @@
-"""Signal receivers: reference-data ETags, the 304 fast path's state, the webhook kick.
+"""Signal receivers: the 304 fast path's state and the webhook kick.
 
-Both hook into existing flows without touching the services: model signals of the
-reference models, and the change log's `changes_logged` (sent once per append, single
-or batched, inside the writer's transaction, so the kick is deferred to commit).
+They hook into existing flows without touching the services: model signals of the
+reference models and API keys, and the change log's `changes_logged` (sent once per
+append, single or batched, inside the writer's transaction, so the kick is deferred to
+commit). The reference version itself is raised by database triggers (migration 0002);
+these receivers only tell the fast path's Redis copy, after commit.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from scoreboard.models import Change, Competition, Sport, Team
 from scoreboard.services.changelog import changes_logged
 
 from . import fastpath
-from .conditional import bump_reference_version
 from .models import ApiKey
 
 logger = logging.getLogger(__name__)
@@ -29,13 +32,48 @@ logger = logging.getLogger(__name__)
 KICK_KEY = "partners:wh-kick"
 
 
-def reference_changed(sender: type, **kwargs: Any) -> None:
-    bump_reference_version()
+HOLD = "_partners_reference_hold"  # instance attribute: the edit's fast-path hold token
+
+
+def reference_editing(sender: type, instance: Any, **kwargs: Any) -> None:
+    # Before the write: the fast path stops answering reference-dependent 304s until the
+    # edit's commit is published (its Redis copy of the version would lag the database).
+    if settings.EMBEDDED:
+        return
+    from .auth import _redis
+
+    token = secrets.token_hex(8)
+    try:
+        fastpath.hold_reference(_redis(), token)
+    except Exception:  # Redis down: the fast path is down too
+        logger.warning("partners: could not hold the fast path for a reference edit")
+    setattr(instance, HOLD, token)
+
+
+def reference_edited(sender: type, instance: Any, **kwargs: Any) -> None:
+    if settings.EMBEDDED:
+        return
+    # Runs at once outside a transaction (the write has committed already).
+    transaction.on_commit(partial(_publish_reference, getattr(instance, HOLD, "")), robust=True)
+
+
+def _publish_reference(token: str) -> None:
+    from .auth import _redis
+    from .selectors import versions
+
+    current = versions()
+    at = current.reference_at.timestamp() if current.reference_at else 0.0
+    try:
+        fastpath.release_reference(_redis(), token, current.reference, at)
+    except Exception:  # the hold lapses after fastpath.PENDING_TTL_MS
+        logger.warning("partners: could not publish reference version %s", current.reference)
 
 
 for model in (Sport, Competition, Team):
-    post_save.connect(reference_changed, sender=model, dispatch_uid=f"refver-save-{model}")
-    post_delete.connect(reference_changed, sender=model, dispatch_uid=f"refver-del-{model}")
+    pre_save.connect(reference_editing, sender=model, dispatch_uid=f"refver-pre-save-{model}")
+    pre_delete.connect(reference_editing, sender=model, dispatch_uid=f"refver-pre-del-{model}")
+    post_save.connect(reference_edited, sender=model, dispatch_uid=f"refver-save-{model}")
+    post_delete.connect(reference_edited, sender=model, dispatch_uid=f"refver-del-{model}")
 
 
 @receiver(changes_logged, dispatch_uid="partners-webhook-kick")

@@ -31,7 +31,7 @@ from scoreboard.live.hub import Connection, get_hub
 from scoreboard.live.topics import sport_topic
 from scoreboard.models import Sport
 
-from .selectors import changes_after, latest_change
+from .selectors import api_payload, api_timestamp, changes_after, latest_change
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ def render(change: Any) -> str:
         "event_id": change.event_id,
         "kind": change.kind,
         "version": change.version,
-        "created_at": change.created_at.isoformat(),
-        "payload": change.payload,
+        "created_at": api_timestamp(change.created_at),
+        "payload": api_payload(change.payload),
     }
     return f"id: {change.id}\nevent: change\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
@@ -111,11 +111,15 @@ class Tail:
         return newer
 
     async def wait_after(self, after: int, timeout: float) -> None:
-        """Until the tail has read past `after` (or `timeout` seconds pass)."""
+        """Until the tail has read past `after` (or `timeout` seconds pass, however
+        often the tail advances meanwhile: the caller's heartbeat depends on it)."""
+        deadline = asyncio.get_running_loop().time() + timeout
         while self.head <= after:
-            advanced = self.advanced
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return
             try:
-                await asyncio.wait_for(advanced.wait(), timeout)
+                await asyncio.wait_for(self.advanced.wait(), remaining)
             except TimeoutError:
                 return
 

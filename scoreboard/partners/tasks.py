@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 
 from . import webhooks
@@ -40,7 +42,9 @@ def deliver_webhook(self, webhook_id: int) -> int:
     if not cache.add(_lock_key(webhook_id), token, LOCK_TTL):
         return 0  # another run holds this webhook; order needs exactly one at a time
     try:
-        result = webhooks.deliver_pending(webhook_id, batch=BATCH)
+        # Sized to end before the soft time limit, between two deliveries (settings).
+        deadline = time.monotonic() + settings.WEBHOOK_RUN_SECONDS
+        result = webhooks.deliver_pending(webhook_id, batch=BATCH, deadline=deadline)
     finally:
         if cache.get(_lock_key(webhook_id)) == token:
             cache.delete(_lock_key(webhook_id))

@@ -24,7 +24,7 @@ from scoreboard.models import Change
 
 from . import egress
 from .models import Webhook, WebhookDelivery
-from .selectors import latest_change
+from .selectors import api_payload, api_timestamp, latest_change
 
 SIGNATURE_HEADER = "Scoreline-Signature"
 SEQUENCE_HEADER = "Scoreline-Sequence"
@@ -43,8 +43,8 @@ def body_of(change: Change) -> bytes:
             "event_id": change.event_id,
             "kind": change.kind,
             "version": change.version,
-            "created_at": change.created_at.isoformat(),
-            "payload": change.payload,
+            "created_at": api_timestamp(change.created_at),
+            "payload": api_payload(change.payload),
         },
         separators=(",", ":"),
     ).encode()
@@ -106,9 +106,11 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def deliver_pending(webhook_id: int, *, batch: int) -> RunResult:
+def deliver_pending(webhook_id: int, *, batch: int, deadline: float | None = None) -> RunResult:
     """Deliver up to `batch` pending changes to one webhook, in order, stopping at a failure.
 
+    No post starts after `deadline` (time.monotonic()) once one was made: the run ends
+    between two deliveries, with `more` set, well inside the task's time limit.
     The caller holds the webhook's delivery lock (one run at a time per webhook).
     """
     webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
@@ -127,6 +129,8 @@ def deliver_pending(webhook_id: int, *, batch: int) -> RunResult:
         return RunResult()
     delivered = 0
     for change in changes:
+        if delivered and deadline is not None and time.monotonic() >= deadline:
+            return RunResult(delivered=delivered, more=True)
         ok, status, error, ms = post(webhook, change)
         WebhookDelivery.objects.create(
             webhook=webhook,

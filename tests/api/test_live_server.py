@@ -42,7 +42,10 @@ def test_it_conforms_to_its_live_schema_without_server_errors(
     schema = schemathesis.openapi.from_url(f"{api_server.url}/api/v1/schema/")
     headers = {"Authorization": f"Api-Key {live_key}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 12
+    assert len(operations) >= 13
+    # The stream never ends, so a case could not read its response to the end: its own
+    # tests cover it (test_stream_ends.py, and the resume test below).
+    operations = [op for op in operations if op.path != "/api/v1/stream"]
     for operation in operations:
 
         @given(case=operation.as_strategy())
