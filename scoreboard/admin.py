@@ -496,11 +496,11 @@ class EventAdmin(ServiceAdminMixin, admin.ModelAdmin):
         for message in refused:
             self.message_user(request, message, level=messages.ERROR)
 
-    @admin.action(description="Postpone selected events")
+    @admin.action(description="Postpone selected events", permissions=["change"])
     def postpone_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk_status(request, queryset, Status.POSTPONED)
 
-    @admin.action(description="Cancel selected events")
+    @admin.action(description="Cancel selected events", permissions=["change"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk_status(request, queryset, Status.CANCELLED)
 

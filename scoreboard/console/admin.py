@@ -357,7 +357,10 @@ class LiveEventAdmin(EventAdmin):
             )
         obj.refresh_from_db()
 
-    @admin.action(description="Release feed overrides (hand fields back to the feed)")
+    @admin.action(
+        description="Release feed overrides (hand fields back to the feed)",
+        permissions=["change"],
+    )
     def release_overrides(self, request: HttpRequest, queryset: Any) -> None:
         try:
             from scoreboard.feeds.models import FieldLock
