@@ -1,7 +1,9 @@
 # The two commands: `make run` and `make test` (see README.md).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell md5sum requirements.txt | cut -c1-12)
+# Runtime packages are in requirements.txt; the tests, lint and benchmarks also need
+# requirements-dev.txt (which includes it). The stamp changes when either file does.
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 
 # Test services: local defaults, overridable from the environment.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline
@@ -12,10 +14,10 @@ TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
 .PHONY: run test lint bench-live bench-ingest bench-api
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 run: $(STAMP)
