@@ -9,6 +9,7 @@ Every variable read here is listed in `.env.example`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
     "scoreboard.feeds",
     "scoreboard.partners",
     "scoreboard.console",
+    "axes",  # failed staff logins: counted, then locked out (see AXES_* below)
 ]
 
 MIDDLEWARE = [
@@ -116,6 +118,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication: answers 429 once a login is locked out (django-axes).
+    "axes.middleware.AxesMiddleware",
     "liveapp.middleware.SyncMiddlewareChain",  # last: see its docstring
 ]
 
@@ -338,7 +342,22 @@ STORAGES = {
 
 LOGIN_URL = "/admin/login/"
 
+# Staff sign in on the admin login page (the console uses it too). django-axes counts
+# failed attempts per user name and client address; after LOGIN_FAILURE_LIMIT of them
+# that pair is refused (429) for LOGIN_LOCKOUT_MINUTES, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
 REST_FRAMEWORK = {
+    # API keys only (each partner view sets its own): DRF's default Session and Basic
+    # authentication would turn any API URL into a password oracle for staff accounts.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON errors with a reason ({"error", "detail"}); keeps WWW-Authenticate/Retry-After.
     "EXCEPTION_HANDLER": "scoreboard.partners.exceptions.api_exception_handler",
