@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -104,6 +105,7 @@ INSTALLED_APPS = [
     "scoreboard.feeds",
     "scoreboard.partners",
     "scoreboard.console",
+    "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "axes",  # failed staff logins: counted, then locked out (see AXES_* below)
 ]
 
@@ -111,6 +113,7 @@ MIDDLEWARE = [
     # Partner API 304s before everything else, in the event loop (partners/fastpath.py).
     "scoreboard.partners.fastpath.ConditionalFastPath",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -341,6 +344,24 @@ STORAGES = {
 }
 
 LOGIN_URL = "/admin/login/"
+
+# Scripts only from our own files: no inline script or handler, no eval (htmx's allowEval
+# and allowScriptTags are off, in the htmx-config meta tag of each page). Inline styles
+# stay allowed (the admin and the API docs set style attributes); no page may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # same-origin fetch and WebSocket (/ws/...)
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Staff sign in on the admin login page (the console uses it too). django-axes counts
 # failed attempts per user name and client address; after LOGIN_FAILURE_LIMIT of them
