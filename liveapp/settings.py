@@ -411,6 +411,9 @@ WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)
 # Production hardening: on unless DEBUG; each can be switched off behind a TLS proxy.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+# Flash messages live in the (database) session, never in a cookie: a cookie is signed,
+# not encrypted, and a message may carry a secret (a new API key is shown once that way).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
