@@ -21,6 +21,9 @@ from scoreboard import selectors
 from scoreboard.live.fragments import render_event_fragments
 
 TZ_COOKIE = "tz"
+# The days the by-day page serves (any real fixture list falls well inside).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 def _render_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -70,6 +73,9 @@ def day(request: HttpRequest, date: str | None = None) -> HttpResponse:
         the_day = dt.date.fromisoformat(raw) if raw else today
     except ValueError:
         raise Http404("not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= the_day <= LAST_DAY:
+        # The page links the day before and after: date.min and date.max have none.
+        raise Http404("no matches on that day")
     seq = selectors.latest_sequence()
     groups = selectors.day_events(day=the_day, tz=tz)
     selectors.mark_feed_delayed(e for g in groups for c in g.competitions for e in c.events)

@@ -10,29 +10,21 @@ import datetime as dt
 from typing import Any
 
 from django import forms as djforms
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from scoreboard.errors import DomainError, StaleEdit
+from scoreboard.inputs import ascii_int
 from scoreboard.models import Event, Source
 from scoreboard.services import Actor
 
 from . import actions, forms, metrics, ops, selectors
 from .roles import EDITOR, console_access
 
-ACTION_FORMS: dict[str, type[forms.VersionedForm]] = {
-    "score": forms.ScoreForm,
-    "card": forms.CardForm,
-    "sub": forms.SubstitutionForm,
-    "period": forms.PeriodForm,
-    "clock": forms.ClockForm,
-    "finish": forms.FinishForm,
-    "remove": forms.RemoveIncidentForm,
-    "correct": forms.CorrectIncidentForm,
-}
+ACTION_FORMS = forms.ACTION_FORMS
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -70,9 +62,12 @@ def console(request: HttpRequest) -> HttpResponse:
         "can_edit": request.console_role == EDITOR,  # type: ignore[attr-defined]
         "selected": None,
     }
-    selected = request.GET.get("event", "")
-    if selected.isdigit() and Event.objects.filter(pk=selected).exists():
-        context.update(_panel_context(request, int(selected)))
+    raw = request.GET.get("event", "")
+    selected = ascii_int(raw)
+    if raw and selected is None:
+        return HttpResponseBadRequest("event must be an event id")
+    if selected is not None and Event.objects.filter(pk=selected).exists():
+        context.update(_panel_context(request, selected))
         context["selected"] = context["event"]
     if request.htmx and request.GET.get("part") == "board":
         return render(request, "console/console.html#board", context)
@@ -144,8 +139,9 @@ def undo(request: HttpRequest, token: str) -> HttpResponse:
 @console_access()
 def changes(request: HttpRequest) -> JsonResponse:
     """Fallback for a console without its socket: which events changed after `after`."""
-    raw = request.GET.get("after", "0")
-    after = int(raw) if raw.isdigit() else 0
+    after = ascii_int(request.GET.get("after", "0"))
+    if after is None:
+        return JsonResponse({"error": "bad_request", "detail": "after: not a sequence"}, status=400)
     cursor = selectors.latest_sequence()
     return JsonResponse({"seq": cursor, "events": selectors.events_changed(after, cursor)})
 
@@ -166,10 +162,7 @@ def metrics_json(request: HttpRequest) -> JsonResponse:
 
 
 def _form_errors(form: djforms.Form) -> str:
-    return "; ".join(
-        f"{name.replace('_', ' ')}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
-        for name, errors in form.errors.items()
-    )
+    return forms.errors_text(form)
 
 
 def _done(request: HttpRequest, outcome: actions.Outcome, token: str | None) -> HttpResponse:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from scoreboard.inputs import ascii_int
 from scoreboard.live import metrics
 from scoreboard.live.hub import CLOSE_TOO_SLOW, Connection, get_hub
 from scoreboard.live.replay import replay_since
@@ -49,9 +50,10 @@ def parse_query(query_string: bytes) -> tuple[list[str], int | None]:
     raw_since = query.get("since", [""])[0].strip()
     if not raw_since:
         return topics, None
-    if not raw_since.isdigit() or len(raw_since) > 18:
+    since = ascii_int(raw_since)
+    if since is None:
         raise BadRequest("since must be a sequence number")
-    return topics, int(raw_since)
+    return topics, since
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
