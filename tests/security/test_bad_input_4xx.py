@@ -40,16 +40,12 @@ def staff() -> Client:
     return client
 
 
-@pytest.mark.parametrize(
-    "url", ["/day/9999-12-31/", "/day/0001-01-01/", "/day/?date=9999-12-31"]
-)
+@pytest.mark.parametrize("url", ["/day/9999-12-31/", "/day/0001-01-01/", "/day/?date=9999-12-31"])
 def test_it_answers_404_for_a_day_at_the_end_of_the_calendar(client: Client, url: str) -> None:
     assert client.get(url).status_code == 404
 
 
-def test_it_answers_400_for_a_console_event_that_is_not_an_id(
-    staff: Client, event: Event
-) -> None:
+def test_it_answers_400_for_a_console_event_that_is_not_an_id(staff: Client, event: Event) -> None:
     assert staff.get("/console/?event=%C2%B2").status_code == 400
     assert staff.get(f"/console/?event={event.pk}").status_code == 200
 
@@ -106,6 +102,7 @@ def test_the_admin_quick_action_refuses_bad_input_before_any_write(
 def test_the_admin_quick_action_still_records_a_valid_goal(staff: Client, event: Event) -> None:
     status, shown = _quick(staff, event, player="Saka", minute="23", kind="penalty_goal")
     assert status == 302
+    assert any(m.startswith("Penalty goal Arsenal Saka 23'") for m in shown), shown
     assert Event.objects.get(pk=event.pk).home_score == 1
     goal = Incident.objects.filter(event=event).latest("id")
     assert (goal.player, goal.minute, goal.kind) == ("Saka", 23, "penalty_goal")
