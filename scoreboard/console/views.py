@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms as djforms
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,8 +22,6 @@ from scoreboard.services import Actor
 
 from . import actions, forms, metrics, ops, selectors
 from .roles import EDITOR, console_access
-
-ACTION_FORMS = forms.ACTION_FORMS
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -99,12 +96,12 @@ def panel(request: HttpRequest, event_id: int) -> HttpResponse:
 @console_access(edit=True)
 def act(request: HttpRequest, event_id: int, action: str) -> HttpResponse:
     get_object_or_404(Event, pk=event_id)
-    form_class = ACTION_FORMS.get(action)
+    form_class = forms.ACTION_FORMS.get(action)
     if form_class is None:
         return HttpResponse(status=404)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _message(request, _form_errors(form), status=400)
+        return _message(request, forms.errors_text(form), status=400)
     data = dict(form.cleaned_data)
     expected = data.pop("expected_version")
     try:
@@ -159,10 +156,6 @@ def metrics_json(request: HttpRequest) -> JsonResponse:
 
 
 # -- responses ---------------------------------------------------------------------------
-
-
-def _form_errors(form: djforms.Form) -> str:
-    return forms.errors_text(form)
 
 
 def _done(request: HttpRequest, outcome: actions.Outcome, token: str | None) -> HttpResponse:
