@@ -1,4 +1,5 @@
-"""Every admin action changes the world only for staff allowed to change that model.
+"""Every admin action changes the world only for staff allowed to change that model
+(or, for an action that deletes, to delete from it).
 
 Personas: the console's viewer (view permissions only), the console's editor (may change
 events and incidents, nothing of feeds or partners) and an operator with the change
@@ -8,11 +9,13 @@ way the admin's action bar posts it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.utils import timezone
@@ -35,6 +38,7 @@ class Case:
     done: Callable[[Any], bool]  # whether the action took effect on it
     model_perm: str  # "app.model": the view/change permissions the personas get
     editor_may: bool  # the console editor's group grants this change
+    operator_may: str = "change"  # the permission the action declares
 
 
 def _event() -> Event:
@@ -54,6 +58,24 @@ def _event() -> Event:
 
 def _status(status: str) -> Callable[[Event], bool]:
     return lambda event: Event.objects.get(pk=event.pk).status == status
+
+
+def _expired_attempt() -> AccessAttempt:
+    attempt = AccessAttempt.objects.create(
+        username="mallory",
+        ip_address="203.0.113.9",
+        user_agent="curl",
+        http_accept="*/*",
+        path_info="/admin/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=3,
+    )
+    # attempt_time is stamped on insert: age it afterwards, past the lockout.
+    AccessAttempt.objects.filter(pk=attempt.pk).update(
+        attempt_time=timezone.now() - dt.timedelta(days=2)
+    )
+    return attempt
 
 
 def _locked_event() -> FieldLock:
@@ -131,6 +153,15 @@ CASES = {
         "partners.apikey",
         editor_may=False,
     ),
+    "accessattempt.cleanup_expired_attempts": Case(
+        "/admin/axes/accessattempt/",
+        "cleanup_expired_attempts",
+        _expired_attempt,
+        lambda attempt: not AccessAttempt.objects.filter(pk=attempt.pk).exists(),
+        "axes.accessattempt",
+        editor_may=False,
+        operator_may="delete",
+    ),
     "webhook.enable": Case(
         "/admin/partners/webhook/",
         "enable",
@@ -160,21 +191,25 @@ def _persona(name: str, case: Case) -> User:
     elif name == "editor":
         user.groups.add(Group.objects.get(name=EDITOR))
         _grant(user, f"{app_label}.view_{model}")
-    else:  # operator: the change permission of this very model
-        _grant(user, f"{app_label}.view_{model}", f"{app_label}.change_{model}")
+    else:  # operator: the permission the action declares, on this very model
+        _grant(user, f"{app_label}.view_{model}", f"{app_label}.{case.operator_may}_{model}")
     return User.objects.get(pk=user.pk)  # drop the permission cache
 
 
-def _post_action(user: User, case: Case, obj: Any) -> int:
+def _post_action(user: User, case: Case) -> tuple[int, Any, int]:
+    """Post the action as `user`: (status, the object, changes logged before the post)."""
     client = Client()
     client.force_login(user)
+    # Made after signing in: a login clears expired lockout attempts by itself.
+    obj = case.make()
     listing = client.get(case.changelist)
     assert listing.status_code == 200  # every persona can at least read the list
+    changes_before = Change.objects.count()
     response = client.post(
         case.changelist,
         {"action": case.action, "_selected_action": [obj.pk], "index": 0},
     )
-    return response.status_code
+    return response.status_code, obj, changes_before
 
 
 def _expected(persona: str, case: Case) -> bool:
@@ -187,9 +222,7 @@ def test_it_applies_an_admin_action_only_with_the_change_permission(
     name: str, persona: str
 ) -> None:
     case = CASES[name]
-    obj = case.make()
-    changes_before = Change.objects.count()
-    status = _post_action(_persona(persona, case), case, obj)
+    status, obj, changes_before = _post_action(_persona(persona, case), case)
     assert status in (200, 302)
     allowed = _expected(persona, case)
     assert case.done(obj) is allowed, f"{persona} ran {name}: expected applied={allowed}"
