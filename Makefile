@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # batches come back (the Redis transport can lose one popped but not yet recorded).
 TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: run test lint bench-live bench-ingest bench-api
+.PHONY: run test lint bench-live bench-ingest bench-api bench-glass
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,7 +32,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-# Live fan-out benchmark (bench/live/run.py, PERF.md): our stack on uvicorn and daphne vs
+# Live fan-out benchmark (bench/live/run.py, docs/PERFORMANCE.md): our stack on uvicorn and daphne vs
 # the websockets.broadcast baseline, in one invocation. Uses its own database (created,
 # migrated, seeded; live events there are abandoned) and Redis DB.
 # Extra options: BENCH_LIVE_ARGS="--alt core,pubsub" (textbook channel-layer groups).
@@ -46,7 +46,7 @@ bench-live: $(STAMP)
 	$(PY) -m bench.live.run --viewers $(VIEWERS) --rate $(RATE) --seconds $(SECONDS) \
 		--database-url $(BENCH_LIVE_DATABASE_URL) --redis-url $(BENCH_LIVE_REDIS_URL) $(BENCH_LIVE_ARGS)
 
-# Ingest benchmark (bench/ingest/run.py, PERF.md): feed messages through the webhook and
+# Ingest benchmark (bench/ingest/run.py, docs/PERFORMANCE.md): feed messages through the webhook and
 # the pull path into a real Celery worker vs bare service calls in a loop, one invocation.
 # No RATE on the command line: throughput case; `make bench-ingest RATE=200`: paced case.
 BENCH_INGEST_MESSAGES ?= 2000
@@ -62,7 +62,7 @@ bench-ingest: $(STAMP)
 		--database-url $(BENCH_INGEST_DATABASE_URL) --redis-url $(BENCH_INGEST_REDIS_URL) \
 		--broker-url $(BENCH_INGEST_BROKER_URL) $(BENCH_INGEST_ARGS)
 
-# Partner API benchmark (bench/api/run.py, PERF.md): event list and changes feed with and
+# Partner API benchmark (bench/api/run.py, docs/PERFORMANCE.md): event list and changes feed with and
 # without If-None-Match vs a bare Django view serving the same JSON, concurrency 32, wrk
 # (apt-get install wrk) against one uvicorn process. Seeds its own rows in its database.
 BENCH_API_SECONDS ?= 5
@@ -73,3 +73,18 @@ BENCH_API_ARGS ?=
 bench-api: $(STAMP)
 	BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) BENCH_API_REDIS_URL=$(BENCH_API_REDIS_URL) \
 		$(PY) -W ignore -m bench.api.run --seconds $(BENCH_API_SECONDS) --connections 32 $(BENCH_API_ARGS)
+
+# Feed to screen (bench/glass/run.py): signed pushes at RATE msg/s (default 200) over EVENTS
+# simulated matches (200) to the Procfile's distributed processes, VIEWERS sockets (1000)
+# subscribed as the pages subscribe; latency push sent -> frame received, with the bare
+# pipeline (HTTP intake, psycopg insert, Redis PUBLISH, websockets.broadcast) in the same run.
+BENCH_GLASS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scoreline_bench_glass
+BENCH_GLASS_REDIS_URL ?= redis://127.0.0.1:6379/7
+BENCH_GLASS_ARGS ?=
+given = $(if $(filter command line environment,$(origin $(1))),--$(2) $($(1)))
+
+bench-glass: $(STAMP)
+	$(PY) -m bench.glass.run $(call given,RATE,rate) $(call given,EVENTS,events) \
+		$(call given,VIEWERS,viewers) $(call given,SECONDS,seconds) \
+		--database-url $(BENCH_GLASS_DATABASE_URL) --redis-url $(BENCH_GLASS_REDIS_URL) \
+		--broker-url $(TEST_CELERY_BROKER_URL) $(BENCH_GLASS_ARGS)

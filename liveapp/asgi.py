@@ -17,6 +17,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
+from liveapp.asgi_security import DjangoRequestSecurity  # noqa: E402
+from liveapp.ip_limits import SocketsPerIP  # noqa: E402
 from liveapp.memory import freeze_startup_objects  # noqa: E402
 from liveapp.routing import public_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from scoreboard.feeds.consumers import PushConsumer  # noqa: E402
@@ -31,16 +33,24 @@ application = ProtocolTypeRouter(
         # everything else is Django.
         "http": URLRouter(
             [
-                path("feeds/<slug:provider>/push", PushConsumer.as_asgi()),
+                # Outside Django's handler, so given its host check and security
+                # middleware here (bad Host: 400; HTTPS redirect and HSTS as configured).
+                path(
+                    "feeds/<slug:provider>/push",
+                    DjangoRequestSecurity(PushConsumer.as_asgi()),
+                ),
                 re_path(r"", django_asgi_app),
             ]
         ),
-        "websocket": AllowedHostsOriginValidator(
-            URLRouter(
-                [
-                    *public_websocket_urlpatterns,
-                    re_path(r"", AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-                ]
+        # At most WS_CONNECTIONS_PER_IP sockets per client address in this process.
+        "websocket": SocketsPerIP(
+            AllowedHostsOriginValidator(
+                URLRouter(
+                    [
+                        *public_websocket_urlpatterns,
+                        re_path(r"", AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+                    ]
+                )
             )
         ),
     }

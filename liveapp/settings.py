@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "liveapp.ip_limits.AnonymousPageLimit",  # needs request.user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -286,6 +287,12 @@ if DEBUG and not FEED_PUSH_SECRETS:
     FEED_PUSH_SECRETS = {"sim": "development-only-feed-secret"}
 FEED_PUSH_MAX_BYTES = env_int("FEED_PUSH_MAX_BYTES", 1_048_576)
 FEED_PUSH_REPLAY_WINDOW_SECONDS = env_int("FEED_PUSH_REPLAY_WINDOW_SECONDS", 300)
+# Nesting deeper than this in a pushed body is refused (a message is ~5 levels deep).
+FEED_PUSH_MAX_DEPTH = env_int("FEED_PUSH_MAX_DEPTH", 16)
+# Messages dated more than this ahead of our clock, or older than the age limit, are
+# quarantined: one dated years ahead would make every later genuine message "stale".
+FEED_MAX_CLOCK_SKEW_SECONDS = env_float("FEED_MAX_CLOCK_SKEW_SECONDS", 300.0)
+FEED_MAX_MESSAGE_AGE_SECONDS = env_float("FEED_MAX_MESSAGE_AGE_SECONDS", 86_400.0)
 FEED_PULL_TIMEOUT_SECONDS = env_float("FEED_PULL_TIMEOUT_SECONDS", 5.0)
 # An idle poll (nothing new) writes `last_polled_at` only when it is older than this:
 # polls every 2 s would otherwise cost a database write each, for a time shown in admin.
@@ -310,8 +317,6 @@ LIVE_CHANNEL = env_str(
 # Batched writes (ingestion) are published by the outbox publisher process
 # (`manage.py publish_live`), coalesced per event; 0: by the writer, after its commit.
 LIVE_OUTBOX_PUBLISHER = env_bool("LIVE_OUTBOX_PUBLISHER", True)
-# Its pause after each round, as a multiple of the round's time (1.0: at most ~half a core).
-LIVE_OUTBOX_YIELD = env_float("LIVE_OUTBOX_YIELD", 1.0)
 FEED_SILENT_AFTER_SECONDS = env_int("FEED_SILENT_AFTER_SECONDS", 60)
 # Ingest workers read provider priorities per competition at most this often (a change
 # in admin takes effect within it). 0: every batch reads them.
@@ -409,6 +414,18 @@ WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
 WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0)
 WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 600.0)
 WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)
+WEBHOOK_MAX_PER_PARTNER = env_int("WEBHOOK_MAX_PER_PARTNER", 10)
+# Development and tests only: let webhooks reach loopback receivers (127.0.0.0/8, ::1).
+# Off, every private, loopback, link-local or reserved address is refused.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+
+# Limits per client address (liveapp/ip_limits.py). X-Forwarded-For is believed only
+# from these proxies (addresses or networks, comma-separated); none by default.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+AUTH_FAILURES_PER_IP_PER_MINUTE = env_int("AUTH_FAILURES_PER_IP_PER_MINUTE", 30)
+ANON_PAGE_RATE = env_str("ANON_PAGE_RATE", "1200/m")  # django-ratelimit syntax; empty: off
+LONGPOLL_WAITS_PER_IP = env_int("LONGPOLL_WAITS_PER_IP", 4)  # per process
+WS_CONNECTIONS_PER_IP = env_int("WS_CONNECTIONS_PER_IP", 200)  # per process
 
 # Production hardening: on unless DEBUG; each can be switched off behind a TLS proxy.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

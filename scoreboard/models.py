@@ -85,7 +85,8 @@ class Team(models.Model):
 
 
 class Event(models.Model):
-    """A match. `version` grows by exactly one per change (see DESIGN.md §3)."""
+    """A match. `version` grows by exactly one per change (docs/ARCHITECTURE.md, "The
+    change log and its ordering")."""
 
     # No index of its own: `event_competition_kickoff` starts with it (one index fewer to
     # update per write, and event rows are rewritten on every change).

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from scoreboard import selectors
 from scoreboard.live.fragments import render_event_fragments
+from scoreboard.live.topics import live_topic
 
 TZ_COOKIE = "tz"
 # The days the by-day page serves (any real fixture list falls well inside).
@@ -59,7 +60,9 @@ def live_now(request: HttpRequest) -> HttpResponse:
     seq = selectors.latest_sequence()
     groups = selectors.live_events(sport=sport or None)
     selectors.mark_feed_delayed(e for g in groups for c in g.competitions for e in c.events)
-    context.update(seq=seq, groups=groups, sport=sport, sports=selectors.sports(), topics="live")
+    context.update(
+        seq=seq, groups=groups, sport=sport, sports=selectors.sports(), topics=live_topic(sport)
+    )
     return _render_page(request, "scoreboard/live_now.html", context)
 
 

@@ -4,7 +4,7 @@ If-None-Match, next to a bare Django view serving the same JSON bytes from memor
 Server: one uvicorn process (separate). Load: `wrk` (separate process, one thread).
 Cost per request = server CPU seconds / requests; ratio = 304 cost / baseline cost, the
 baseline being the plain (sync) bare view; the async bare view is reported beside it.
-Prints a table, then ONE JSON line (PERF.md).
+Prints a table, then ONE JSON line (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations

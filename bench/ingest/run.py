@@ -1,4 +1,5 @@
-"""Ingest benchmark (`make bench-ingest`, PERF.md): provider messages through the webhook
+"""Ingest benchmark (`make bench-ingest`, docs/PERFORMANCE.md): provider messages through the
+webhook
 and the pull path into a real Celery worker, vs bare service calls in a loop.
 
 No RATE: throughput (as fast as the worker goes). RATE=200: paced, one message per push,

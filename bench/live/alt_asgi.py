@@ -1,7 +1,8 @@
 """The textbook Channels fan-out, for the record: one channel-layer group member per socket.
 
 Every viewer's consumer joins one group; the publisher `group_send`s each frame to it, so
-the channel layer carries one message per socket (DESIGN.md §6 asks for these figures).
+the channel layer carries one message per socket (the design asks for these figures:
+docs/ARCHITECTURE.md, "Live delivery").
 
     DJANGO_SETTINGS_MODULE=bench.live.alt_settings BENCH_LAYER=core \
         uvicorn bench.live.alt_asgi:application --ws-per-message-deflate false

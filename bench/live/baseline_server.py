@@ -1,7 +1,7 @@
 """The floor: a plain `websockets` server fanning Redis pub/sub frames out with broadcast.
 
 One Redis subscription per process, `websockets.broadcast` of the received frame to every
-connected socket: what Python can do at best on this path (PERF.md). No compression.
+connected socket: what Python can do at best on this path (docs/PERFORMANCE.md). No compression.
 
     python -m bench.live.baseline_server --port 8603 --redis redis://127.0.0.1:6379/6 \
         --channel bench:baseline

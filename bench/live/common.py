@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-# The cursor element of an HTML frame (LIVE_CONTRACT.md "Frames server -> browser").
+# The cursor element of an HTML frame (docs/ARCHITECTURE.md, "Live delivery").
 _CURSOR_TAG = re.compile(r'<[^>]*\bid="live-cursor"[^>]*>')
 _SEQ = re.compile(r'\bdata-seq="(\d+)"')
 # A fragment root: any tag carrying data-event (and data-version).

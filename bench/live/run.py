@@ -1,6 +1,6 @@
 """`make bench-live`: live fan-out of our stack against the `websockets.broadcast` floor.
 
-One invocation, one machine, separate processes (PERF.md):
+One invocation, one machine, separate processes (docs/PERFORMANCE.md):
 1. creates/migrates the benchmark database and seeds a few live events (services);
 2. for each ASGI server (uvicorn, daphne) serving `liveapp.asgi:application` on Redis:
    VIEWERS sockets subscribe to topic `live` from separate client process(es), and a
@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.glass.analyze import parse_frame
 from bench.live.common import cpu_of, frame_seq, frame_versions, percentile
 from liveapp.database import ensure_database
 
@@ -184,6 +185,9 @@ def django_env(args: argparse.Namespace, **extra: str) -> dict:
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        # Every viewer connects from 127.0.0.1: lift the per-address socket limit (a real
+        # audience comes from many addresses).
+        WS_CONNECTIONS_PER_IP=str(args.viewers + 100),
     )
     env.update(extra)
     return env
@@ -374,6 +378,7 @@ def analyse(
         by_event.setdefault(c["event"], []).append((c["version"], c["seq"]))
     for versions in by_event.values():
         versions.sort()
+    first_version = {event: versions[0][0] for event, versions in by_event.items()}
     latencies: list[float] = []
     fanout: list[float] = []  # Redis publish -> receipt (ours; the baseline's own measure)
     duplicates = superseded = control = html_frames = 0
@@ -390,7 +395,8 @@ def analyse(
                 parsed.append(None)
                 continue
             seq = frame_seq(fr)
-            parsed.append((seq, frame_versions(fr) if phase.match == "version" else {}))
+            covers = parse_frame(fr).covers if phase.match == "version" else {}
+            parsed.append((seq, frame_versions(fr) if phase.match == "version" else {}, covers))
             if seq is not None and seq in commit_t:
                 captured.setdefault(seq, fr)
                 frame_sizes.append(len(fr.encode()))
@@ -403,17 +409,21 @@ def analyse(
                     control += 1
                     continue
                 html_frames += 1
-                seq, versions = info
+                seq, versions, covers = info
                 if versions:
                     any_new = False
                     for event, ver in versions.items():
-                        prev = max_version.get(event, -1)
+                        # Viewers connect at the head: the version before the run's first.
+                        prev = max_version.get(event, first_version.get(event, 1) - 1)
                         if ver <= prev:
                             continue
                         max_version[event] = ver
                         any_new = True
+                        # A jump delivers the versions the frame says it covers; those it
+                        # skips without covering them are lost (a browser would refetch).
+                        start = covers.get(event, ver)
                         for v, s in by_event.get(event, ()):
-                            if prev < v <= ver:
+                            if prev < v <= ver and v >= start:
                                 latencies.append(t - commit_t[s])
                                 if s in published:
                                     fanout.append(t - published[s])
@@ -428,8 +438,8 @@ def analyse(
                         seen_seq.add(seq)
                         latencies.append(t - commit_t[seq])
     latencies.sort()
-    connected = sum(p["connected"] for p in viewers)
-    expected = len(changes) * connected
+    # Every viewer asked for counts: one that never connected lost every change.
+    expected = len(changes) * args.viewers
     delivered = len(latencies)
     # Throughput over the time deliveries actually took: from the first change to the
     # later of (last change + one interval, last receipt) - a saturated server drains late.

@@ -33,6 +33,7 @@ class Recorder:
         self.index: dict[str, int] = {}
         self.frames: list[str] = []
         self.per_viewer: list[tuple[array, array]] = []
+        self.numbers: list[int] = []  # per_viewer[k] is the viewer with this URL number
         self.closes: Counter[str] = Counter()
 
     def frame_index(self, msg: str) -> int:
@@ -47,7 +48,12 @@ class Recorder:
 
 
 async def viewer(
-    url: str, origin: str, rec: Recorder, gate: asyncio.Semaphore, connected: asyncio.Event
+    url: str,
+    origin: str,
+    rec: Recorder,
+    gate: asyncio.Semaphore,
+    connected: asyncio.Event,
+    number: int = 0,
 ) -> bool:
     """Connect (bounded concurrency, 3 tries), then record frames until closed/cancelled."""
     idxs, times = array("i"), array("d")
@@ -74,6 +80,7 @@ async def viewer(
     if ws is None:
         return False
     rec.per_viewer.append((idxs, times))
+    rec.numbers.append(number)
     connected.set()
     frame_index, now, append_i, append_t = rec.frame_index, time.time, idxs.append, times.append
     try:
@@ -93,7 +100,11 @@ async def viewer(
 
 
 async def main(args: argparse.Namespace) -> None:
-    parts = urlsplit(args.url)
+    if args.urls_file:
+        with open(args.urls_file) as f:
+            parts = urlsplit(f.readline().strip())
+    else:
+        parts = urlsplit(args.url)
     origin = args.origin or f"http://{parts.hostname}:{parts.port}"
     rec = Recorder()
     gate = asyncio.Semaphore(args.connect_concurrency)
@@ -103,9 +114,15 @@ async def main(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     t0 = time.time()
     any_connected = asyncio.Event()
+    # One URL per viewer (--urls-file: pages subscribe to different topics), else --url.
+    urls = [args.url] * args.viewers
+    if args.urls_file:
+        with open(args.urls_file) as f:
+            urls = [line.strip() for line in f if line.strip()]
+        args.viewers = len(urls)
     tasks = [
-        asyncio.create_task(viewer(args.url, origin, rec, gate, any_connected))
-        for _ in range(args.viewers)
+        asyncio.create_task(viewer(url, origin, rec, gate, any_connected, n))
+        for n, url in enumerate(urls)
     ]
     # "ready" once every viewer is connected or gave up (a connected one stays pending).
     while time.time() - t0 < args.connect_timeout:
@@ -127,6 +144,7 @@ async def main(args: argparse.Namespace) -> None:
         "stopped_at": stopped_at,
         "frames": rec.frames,
         "viewers": [[list(i), list(t)] for i, t in rec.per_viewer],
+        "numbers": rec.numbers,
         "closes": dict(rec.closes),
     }
     tmp = args.out + ".tmp"
@@ -141,7 +159,8 @@ async def main(args: argparse.Namespace) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--url", required=True)
+    p.add_argument("--url", default="")
+    p.add_argument("--urls-file", default="", help="one URL per line, one viewer each")
     p.add_argument("--viewers", type=int, default=1000)
     p.add_argument("--out", required=True)
     p.add_argument("--origin", default="")

@@ -89,10 +89,16 @@ class JsonFeedAdapter:
             raise WebhookRefused(401, "bad_signature", "signature does not match the body")
 
     def batch(self, body: bytes) -> list[Any]:
+        limit = settings.FEED_PUSH_MAX_DEPTH
+        too_deep = WebhookRefused(400, "too_deep", f"JSON nested deeper than {limit} levels")
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise WebhookRefused(400, "bad_json", f"body is not valid JSON: {exc}") from None
+        except RecursionError:  # the decoder's own limit, far above ours
+            raise too_deep from None
+        if nesting_exceeds(data, limit):
+            raise too_deep
         if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
             raise WebhookRefused(400, "bad_batch", 'body must be {"messages": [...]}')
         return data["messages"]
@@ -119,6 +125,21 @@ class JsonFeedAdapter:
             etag=response.headers.get("ETag", ""),
             last_modified=response.headers.get("Last-Modified", ""),
         )
+
+
+def nesting_exceeds(data: Any, limit: int) -> bool:
+    """Whether decoded JSON nests deeper than `limit` (iterative: no recursion to blow)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return False
 
 
 def adapter_for_name(name: str) -> JsonFeedAdapter:

@@ -19,6 +19,10 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
+from django.core.cache import cache
+
+from liveapp.clientip import ip_of_scope
+from liveapp.ip_limits import count_failed_auth
 
 from .adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookRefused, adapter_for_name
 from .ingest import quarantine
@@ -59,8 +63,34 @@ class PushConsumer(AsyncHttpConsumer):
                 signature=_text(headers.get(SIGNATURE_HEADER.lower())),
             )
         except WebhookRefused as exc:
-            await self._respond(exc.status, {"error": exc.code, "message": exc.message})
+            refused = exc
+            wait = await sync_to_async(count_failed_auth)(ip_of_scope(self.scope))
+            if wait is not None:  # this address keeps failing: slow it down
+                refused = WebhookRefused(429, "too_many_failures", "too many failed pushes")
+            await self._respond(
+                refused.status,
+                {"error": refused.code, "message": refused.message},
+                retry_after=None if wait is None else int(wait),
+            )
             return
+        # A body is taken once: a replay (same timestamp and signature) within the window
+        # is answered as accepted but neither applied nor quarantined again.
+        seen_key = (
+            f"scoreline:feeds:push-seen:{provider}:{_text(headers[SIGNATURE_HEADER.lower()])}"
+        )
+        first = await sync_to_async(cache.add)(
+            seen_key, 1, 2 * settings.FEED_PUSH_REPLAY_WINDOW_SECONDS + 1
+        )
+        if not first:
+            await self._respond(200, {"accepted": 0, "duplicate": True})
+            return
+        try:
+            await self._take(provider, adapter, body, received_at)
+        except BaseException:
+            await sync_to_async(cache.delete)(seen_key)  # not taken: a retry may come in
+            raise
+
+    async def _take(self, provider: str, adapter: Any, body: bytes, received_at: float) -> None:
         try:
             messages = adapter.batch(body)
         except WebhookRefused as exc:
@@ -92,12 +122,13 @@ class PushConsumer(AsyncHttpConsumer):
         await self._respond(status, {"error": code, "message": message})
         raise StopConsumer()
 
-    async def _respond(self, status: int, payload: dict[str, Any]) -> None:
-        await self.send_response(
-            status,
-            json.dumps(payload).encode(),
-            headers=[(b"content-type", b"application/json")],
-        )
+    async def _respond(
+        self, status: int, payload: dict[str, Any], retry_after: int | None = None
+    ) -> None:
+        headers = [(b"content-type", b"application/json")]
+        if retry_after is not None:
+            headers.append((b"retry-after", str(retry_after).encode()))
+        await self.send_response(status, json.dumps(payload).encode(), headers=headers)
 
 
 def _text(value: bytes | None) -> str | None:

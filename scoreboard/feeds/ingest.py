@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -41,7 +41,7 @@ from scoreboard.sql import insert_rows, pipelined
 
 from . import metrics
 from .adapters import adapter_for_name
-from .messages import FeedMessage, MalformedMessage
+from .messages import FeedMessage, MalformedMessage, clock_skew_error
 from .models import (
     CompetitionProvider,
     FeedEventState,
@@ -80,11 +80,15 @@ class BatchResult:
     def __getitem__(self, outcome: str) -> int:
         return self.outcomes[outcome]
 
+    def merge(self, other: BatchResult) -> None:
+        self.outcomes.update(other.outcomes)
+        self.changes += other.changes
+
 
 def quarantine(
     *, provider: str, raw: Any, reason: str, received_at: float | None = None
 ) -> QuarantinedMessage:
-    text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
+    text = _storable(raw)
     metrics.QUARANTINED.labels(provider).inc()
     return QuarantinedMessage.objects.create(
         provider=provider,
@@ -92,6 +96,16 @@ def quarantine(
         reason=reason[:300],
         received_at=_aware(received_at) if received_at else timezone.now(),
     )
+
+
+def _storable(raw: Any) -> str:
+    """The raw message as text PostgreSQL accepts (no NUL, no lone surrogate)."""
+    if isinstance(raw, str):
+        return raw.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
+    try:
+        return json.dumps(raw, default=str)
+    except (ValueError, RecursionError):  # circular or too deep to write out
+        return repr(raw)[:10_000]
 
 
 def _aware(epoch: float) -> datetime:
@@ -126,6 +140,7 @@ def ingest_batches(*, provider: str, batches: Sequence[tuple[Sequence[Any], floa
     result = BatchResult()
     parsed: list[Received] = []
     seen: set[str] = set()
+    past, future = settings.FEED_MAX_MESSAGE_AGE_SECONDS, settings.FEED_MAX_CLOCK_SKEW_SECONDS
     for raw_messages, received_at in batches:
         for raw in raw_messages:
             try:
@@ -136,6 +151,23 @@ def ingest_batches(*, provider: str, batches: Sequence[tuple[Sequence[Any], floa
                 )
                 result.outcomes["malformed"] += 1
                 continue
+            except Exception as exc:  # a parser bug: this message alone goes to a human
+                logger.exception("parsing a %s message failed", provider)
+                quarantine(
+                    provider=provider,
+                    raw=raw,
+                    reason=f"malformed: unreadable ({type(exc).__name__})",
+                    received_at=received_at,
+                )
+                result.outcomes["malformed"] += 1
+                continue
+            skew = clock_skew_error(message.ts, received_at, past=past, future=future)
+            if skew is not None:
+                quarantine(
+                    provider=provider, raw=raw, reason=f"refused: {skew}", received_at=received_at
+                )
+                result.outcomes["out_of_window"] += 1
+                continue
             if message.message_id in seen:
                 result.outcomes["duplicate"] += 1
                 continue
@@ -144,23 +176,53 @@ def ingest_batches(*, provider: str, batches: Sequence[tuple[Sequence[Any], floa
     # Large batches commit in chunks: locks stay short, and a redelivery after a crash
     # finds the committed chunks already recorded.
     for start in range(0, len(parsed), CHUNK):
-        chunk = parsed[start : start + CHUNK]
-        for attempt in range(DEADLOCK_ATTEMPTS):
-            partial = BatchResult()
-            try:
-                with transaction.atomic():
-                    _apply(provider, chunk, partial)
-                break
-            except OperationalError as exc:
-                if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS - 1:
-                    raise
-                logger.warning("ingest deadlock for %s, retrying", provider)
-                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
-        result.outcomes.update(partial.outcomes)
-        result.changes += partial.changes
+        _apply_isolated(provider, parsed[start : start + CHUNK], result)
     for outcome, count in result.outcomes.items():
         metrics.MESSAGES.labels(provider, outcome).inc(count)
     return result
+
+
+def _apply_isolated(provider: str, chunk: list[Received], result: BatchResult) -> None:
+    """Apply a chunk in one transaction; if it fails for a reason that is not transient,
+    apply its messages one by one, so the one that fails is quarantined alone.
+
+    Transient errors (the database unreachable, a lock or statement timeout) are raised:
+    the task retries the whole batch later (tasks.py).
+    """
+    try:
+        result.merge(_apply_chunk(provider, chunk))
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        if len(chunk) > 1:
+            logger.warning("ingest of %s failed (%r): applying one by one", provider, exc)
+            for item in chunk:
+                _apply_isolated(provider, [item], result)
+            return
+        logger.exception("a %s message failed to apply", provider)
+        item = chunk[0]
+        quarantine(
+            provider=provider,
+            raw=item.raw,
+            reason=f"failed: {type(exc).__name__}: {exc}",
+            received_at=item.received_at,
+        )
+        result.outcomes["failed"] += 1
+
+
+def _apply_chunk(provider: str, chunk: list[Received]) -> BatchResult:
+    for attempt in range(DEADLOCK_ATTEMPTS):
+        partial = BatchResult()
+        try:
+            with transaction.atomic():
+                _apply(provider, chunk, partial)
+            return partial
+        except OperationalError as exc:
+            if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS - 1:
+                raise
+            logger.warning("ingest deadlock for %s, retrying", provider)
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _apply(provider: str, parsed: list[Received], result: BatchResult) -> None:
@@ -233,7 +295,12 @@ def _apply_events(
             else:
                 # The receipt time rides in the change payload: latency is measured from
                 # the feed.
-                actor = Actor(source=Source.FEED, detail=provider, received_at=received_at)
+                actor = Actor(
+                    source=Source.FEED,
+                    detail=provider,
+                    received_at=received_at,
+                    upstream_at=message.ts,
+                )
                 outcome, changes = _apply_message(
                     uow, event, state, message, raw, provider, actor, reads.locks[event_id],
                     skips, received_at,

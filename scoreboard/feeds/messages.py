@@ -23,6 +23,7 @@ from scoreboard.models import IncidentKind, Status
 
 MAX_INCIDENTS = 2000
 MAX_POINTS = 2000
+MAX_MINUTE = 1000  # no sport's clock shows more minutes; the column holds up to 32767
 
 
 class MalformedMessage(ValueError):
@@ -82,7 +83,19 @@ def _text(raw: dict[str, Any], name: str, max_len: int, required: bool = True) -
         raise MalformedMessage(f"field {name!r} is empty")
     if len(value) > max_len:
         raise MalformedMessage(f"field {name!r} is longer than {max_len}")
+    # PostgreSQL text holds neither NUL nor lone surrogates (which JSON can carry): refused
+    # here, they would fail the batch's write instead.
+    if "\x00" in value or (not value.isascii() and not _encodable(value)):
+        raise MalformedMessage(f"field {name!r} holds characters that cannot be stored")
     return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _count(raw: dict[str, Any], name: str) -> int:
@@ -107,8 +120,10 @@ def _incident(raw: Any) -> IncidentSpec:
     if side not in ("", "home", "away"):
         raise MalformedMessage(f"unknown side {side!r}")
     minute = raw.get("minute")
-    if minute is not None and (isinstance(minute, bool) or not isinstance(minute, int)):
-        raise MalformedMessage("incident minute must be an integer or null")
+    if minute is not None and (
+        isinstance(minute, bool) or not isinstance(minute, int) or not 0 <= minute <= MAX_MINUTE
+    ):
+        raise MalformedMessage(f"incident minute must be an integer 0..{MAX_MINUTE} or null")
     points = raw.get("points", 0)
     if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= 3:
         raise MalformedMessage("incident points must be 0..3")
@@ -149,9 +164,7 @@ def parse_message(raw: Any) -> FeedMessage:
     """Validate one raw message (already JSON-decoded) into a FeedMessage."""
     if not isinstance(raw, dict):
         raise MalformedMessage("a message must be a JSON object")
-    ts = _field(raw, "ts", (int, float))
-    if not math.isfinite(ts) or ts <= 0:
-        raise MalformedMessage("field 'ts' must be a positive epoch time")
+    ts = _epoch(_field(raw, "ts", (int, float)))
     status = _text(raw, "status", 12)
     if status not in STATUSES:
         raise MalformedMessage(f"unknown status {status!r}")
@@ -173,7 +186,7 @@ def parse_message(raw: Any) -> FeedMessage:
     return FeedMessage(
         message_id=_text(raw, "id", 100),
         seq=_seq(raw),
-        ts=float(ts),
+        ts=ts,
         match=_text(raw, "match", 80),
         status=status,
         period=_text(raw, "period", 8, required=False),
@@ -184,6 +197,30 @@ def parse_message(raw: Any) -> FeedMessage:
         incidents=specs,
         points=points,
     )
+
+
+def _epoch(value: int | float) -> float:
+    # JSON integers are unbounded: 10**400 does not even convert to a float.
+    try:
+        ts = float(value)
+    except OverflowError:
+        raise MalformedMessage("field 'ts' must be a positive epoch time") from None
+    if not math.isfinite(ts) or ts <= 0:
+        raise MalformedMessage("field 'ts' must be a positive epoch time")
+    return ts
+
+
+def clock_skew_error(ts: float, now: float, *, past: float, future: float) -> str | None:
+    """Why `ts` is refused, if it lies outside [now - past, now + future] (else None).
+
+    A message dated ahead would make every genuine later one look stale (its event
+    frozen); one dated far back is either a replay or a broken provider clock.
+    """
+    if ts > now + future:
+        return f"ts is {ts - now:.0f}s ahead of our clock (more than {future:.0f}s)"
+    if ts < now - past:
+        return f"ts is {now - ts:.0f}s behind our clock (more than {past:.0f}s)"
+    return None
 
 
 def _seq(raw: dict[str, Any]) -> int:

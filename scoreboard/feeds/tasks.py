@@ -94,10 +94,23 @@ def ingest_batch_task(requests: list[SimpleRequest]) -> None:
         except TRANSIENT as exc:
             for request in group:
                 _retry_or_dead_letter(request, f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # a bug: keep the batches for a human, go on with the rest
-            logger.exception("ingest of %s failed", provider)
+        except Exception:  # a bug outside any one message (ingest isolates those)
+            logger.exception("ingest of %s failed; trying its batches one by one", provider)
             for request in group:
-                dead_letter(*request.args[:3], f"{type(exc).__name__}: {exc}", retried=False)
+                _apply_alone(request)
+
+
+def _apply_alone(request: SimpleRequest) -> None:
+    """One request of a failed flush on its own: only a batch that fails alone is lost
+    to the quarantine, the others of the flush still apply."""
+    provider, messages, received_at = request.args[:3]
+    try:
+        ingest_batches(provider=provider, batches=[(messages, received_at)])
+    except TRANSIENT as exc:
+        _retry_or_dead_letter(request, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        logger.exception("ingest of a %s batch failed", provider)
+        dead_letter(provider, messages, received_at, f"{type(exc).__name__}: {exc}", retried=False)
 
 
 def _retry_or_dead_letter(request: SimpleRequest, reason: str) -> None:

@@ -1,9 +1,12 @@
-"""The live socket: `/ws/live/?topics=<comma list>&since=<cursor>` (LIVE_CONTRACT.md).
+"""The live socket: `/ws/live/?topics=<comma list>&since=<cursor>`.
+
+The protocol (topics, frames, close codes) is described in docs/ARCHITECTURE.md, "Live
+delivery".
 
 Thin: the consumer validates the request, accepts, registers with the process's hub,
 replays what the socket missed and polices client input. Delivery itself is the hub's:
 it writes pre-rendered frames to `base_send` directly, so no channel-layer message (and
-no `aclose_old_connections()` thread hop, PERF.md) sits on the per-update path.
+no `aclose_old_connections()` thread hop, docs/PERFORMANCE.md) sits on the per-update path.
 Origin is checked by AllowedHostsOriginValidator in liveapp/asgi.py.
 
 Close codes: 4400 bad request or message, 4429 client too chatty, 4408 too slow to keep
@@ -20,7 +23,6 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from scoreboard.inputs import ascii_int
 from scoreboard.live import metrics
 from scoreboard.live.hub import CLOSE_TOO_SLOW, Connection, get_hub
 from scoreboard.live.replay import replay_since
@@ -50,10 +52,9 @@ def parse_query(query_string: bytes) -> tuple[list[str], int | None]:
     raw_since = query.get("since", [""])[0].strip()
     if not raw_since:
         return topics, None
-    since = ascii_int(raw_since)
-    if since is None:
+    if not (raw_since.isascii() and raw_since.isdigit()) or len(raw_since) > 18:
         raise BadRequest("since must be a sequence number")
-    return topics, since
+    return topics, int(raw_since)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -82,6 +83,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # and what the replay already covered is skipped on release.
         hub.register(self.connection, hold=True)
         await self.accept()
+        # The publisher renders an event's detail only while its page is watched.
+        await hub.advertised_for(self.connection)
         replayed_through = 0
         if since is not None:
             replay = await database_sync_to_async(replay_since)(topics=topics, since=since)

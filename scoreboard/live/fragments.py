@@ -1,4 +1,4 @@
-"""Render an event's live fragments once per change (DESIGN.md §4).
+"""Render an event's live fragments once per change (docs/ARCHITECTURE.md, "Live delivery").
 
 The publisher calls `render_fragments` once per committed change and sends the bytes to
 every viewer; the fragment endpoint (`/events/<id>/fragment/`) returns the same HTML
@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.template.loader import render_to_string
 
@@ -22,6 +23,7 @@ from scoreboard import selectors
 from scoreboard.models import Event, Status
 
 PARTIALS = "scoreboard/partials.html"
+CURSOR_TEMPLATE = "live/cursor.html"
 # Only these can show "feed delayed" (the feed health signal concerns events in play).
 IN_PLAY = frozenset({Status.LIVE, Status.BREAK})
 # The feed-health answer is shared for this long: "silent for FEED_SILENT_AFTER_SECONDS"
@@ -63,16 +65,29 @@ def _trim(html: str) -> str:
     return "\n".join(line.strip(" \t") for line in html.strip().split("\n"))
 
 
-def render_event_fragments(event: Event) -> Fragments:
-    """Render from an event read by `selectors.event_detail` (annotated, timeline prefetched)."""
+def render_event_fragments(event: Event, *, with_detail: bool = True) -> Fragments:
+    """Render from an event read by `selectors.event_detail` (annotated, timeline
+    prefetched). Without `with_detail` only the row (detail "": nobody on its page)."""
     # Not in play: never "delayed", no feed-health query needed.
     event.feed_delayed = event.status in IN_PLAY and event.pk in feed_delayed_ids()
     context = {"event": event, "oob": True}
     return Fragments(
         row=_trim(render_to_string(f"{PARTIALS}#row", context)),
-        detail=_trim(render_to_string(f"{PARTIALS}#detail", context)),
+        detail=_trim(render_to_string(f"{PARTIALS}#detail", context)) if with_detail else "",
         version=event.version,
     )
+
+
+def render_cursor(seq: int, *, covers: dict[int, int] | None = None) -> str:
+    """`#live-cursor` out-of-band element carrying the highest sequence in a frame.
+
+    `covers` (event id -> oldest version): the frame's fragment of that event supersedes
+    every version from that one on (coalesced), so a jump is not a loss.
+    """
+    context: dict[str, Any] = {"seq": seq}
+    if covers:
+        context["covers"] = ",".join(f"{event}:{version}" for event, version in covers.items())
+    return render_to_string(CURSOR_TEMPLATE, context).strip()
 
 
 def render_fragments(event_id: int) -> Fragments:

@@ -54,7 +54,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         checks["database"] = f"down: {type(exc).__name__}"
     if not settings.EMBEDDED:
-        from scoreboard.live.publisher import redis_client
+        from scoreboard.live.bus import redis_client
 
         try:
             redis_client().ping()

@@ -1,6 +1,6 @@
 """The per-process hub: one subscription, local fan-out of pre-rendered frames.
 
-PERF.md: one channel-layer group member per socket saturates at ~2,000 deliveries/s on
+docs/PERFORMANCE.md: one channel-layer group member per socket saturates at ~2,000 deliveries/s on
 this machine; one subscription per process writing the already-rendered frame to its
 local sockets stays near Python's floor. So consumers own accept/origin/subscribe, and
 this hub (one per ASGI process and event loop) owns delivery:
@@ -39,7 +39,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import threading
+import os
+import socket
 import time
 import types
 from collections import OrderedDict
@@ -50,7 +51,8 @@ from django.conf import settings
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
-from scoreboard.live import metrics
+from scoreboard.live import bus, interest, metrics
+from scoreboard.live.fragments import render_cursor
 from scoreboard.live.topics import detail_event_ids
 from scoreboard.lru import keep
 
@@ -63,6 +65,7 @@ RETRY_DELAY = 1.0
 # Kept per process, least recently changed dropped first. Fragments run ~5-30 KB an event
 # (the timeline), so at most ~60 MB; a topic's sequence is a small int (~150 bytes).
 KEPT_EVENTS = 2000
+ADVERTISE_WAIT = 0.5  # seconds a new event-page socket waits for its interest to be known
 KEPT_TOPICS = 20_000
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -91,12 +94,31 @@ class Update:
         # The oldest version this update supersedes, when the publisher coalesced several.
         self.covers_from: int = message.get("covers_from") or self.version
         self.row: str = message["row"]
-        self.detail: str = message["detail"] + message["row"]
+        # No detail: nobody watched the event's page when the publisher rendered it
+        # (interest.py); a socket that watches it now is told to refetch instead.
+        self.detail: str | None = (
+            message["detail"] + message["row"] if message.get("detail") else None
+        )
         self.cursor: str = message["cursor"]
         self.ts: dict[str, float | None] = message["ts"]
-        # The common case, one update per frame: the whole frame is ready for every socket.
-        self.frame_row = {"type": "websocket.send", "text": self.row + self.cursor}
-        self.frame_detail = {"type": "websocket.send", "text": self.detail + self.cursor}
+        # The common case, one update per frame, written at once: the whole frame is
+        # ready for every socket.
+        cursor = stamp_sent(self.cursor, time.time())
+        self.frame_row = {"type": "websocket.send", "text": self.row + cursor}
+        self.frame_detail = (
+            {"type": "websocket.send", "text": self.detail + cursor}
+            if self.detail is not None
+            else RESYNC_FRAME
+        )
+
+
+RESYNC_FRAME = {"type": "websocket.send", "text": json.dumps({"type": "resync"})}
+
+
+def stamp_sent(cursor: str, at: float) -> str:
+    """The cursor with `data-sent`: when the hub wrote the frame (epoch seconds), so a
+    client can split its delay into ours and the network's. Once per frame built."""
+    return cursor.replace(' data-seq="', f' data-sent="{at:.4f}" data-seq="', 1)
 
 
 def wire_of(frame: dict[str, Any]) -> bytes:
@@ -201,6 +223,10 @@ class Hub:
         self.subscribed = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.started_at = 0.0
+        self.hub_id = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self.interest_changed = asyncio.Event()  # an event page got its first socket here
+        self.advertised: frozenset[int] = frozenset()  # what Redis has for this hub
+        self.advert_done = asyncio.Event()  # set after each advertisement
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -210,10 +236,13 @@ class Hub:
         if self.loop is not loop:
             self._reset(loop)
             if settings.EMBEDDED:
+                bus.serve_locally(deliver_threadsafe)
+                interest.serve_locally(self.watched_events)
                 self.subscribed.set()
                 self.tasks.append(loop.create_task(self._embedded_relay()))
             else:
                 self.tasks.append(loop.create_task(self._listen()))
+                self.tasks.append(loop.create_task(self._advertise()))
             self.tasks.append(loop.create_task(self._heartbeats()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.subscribed.wait(), SUBSCRIBE_TIMEOUT)
@@ -247,7 +276,10 @@ class Hub:
         conn.held = hold
         self.connections.add(conn)
         for topic in conn.topics:
-            self.registry.setdefault(topic, set()).add(conn)
+            members = self.registry.setdefault(topic, set())
+            if not members and topic.startswith("event."):
+                self.interest_changed.set()  # the publisher must render its details now
+            members.add(conn)
         metrics.CONNECTIONS.set(len(self.connections))
 
     def release(self, conn: Connection, *, replayed_through: int = 0) -> None:
@@ -274,6 +306,21 @@ class Hub:
         conn.outbox.clear()
         conn.covers.clear()
         metrics.CONNECTIONS.set(len(self.connections))
+
+    async def advertised_for(self, conn: Connection) -> None:
+        """Wait (briefly) until the publisher can know `conn`'s event pages are watched:
+        a change committed after the socket's replay then carries their details."""
+        if settings.EMBEDDED or conn.detail_ids <= self.advertised:
+            return
+        with contextlib.suppress(TimeoutError):  # Redis slow or down: healing covers it
+            async with asyncio.timeout(ADVERTISE_WAIT):
+                while not conn.detail_ids <= self.advertised:
+                    self.advert_done.clear()
+                    await self.advert_done.wait()
+
+    def watched_events(self) -> frozenset[int]:
+        """Events this process has event-page sockets for (interest.py)."""
+        return detail_event_ids(tuple(self.registry))
 
     def latest_for(self, topics: Iterable[str]) -> int:
         return max((self.latest_seq.get(t, 0) for t in topics), default=0)
@@ -310,7 +357,7 @@ class Hub:
                 self._enqueue(conn, update)
         else:
             for conn in list(targets):
-                if conn.held or conn.busy:
+                if conn.held or conn.busy or conn.outbox:  # keep the order of what waits
                     self._enqueue(conn, update)
                 elif self._write(conn, conn.frame_of(update)):
                     written += 1
@@ -318,6 +365,7 @@ class Hub:
         if written:
             metrics.FRAMES_OUT.labels(kind="html").inc(written)
             self._observe_delivery(update.ts)
+            self._observe_glass({update: written})
 
     def _enqueue(self, conn: Connection, update: Update) -> None:
         if conn.closing:
@@ -347,12 +395,14 @@ class Hub:
         dirty, self.dirty = self.dirty, set()
         latest, self.window_latest = self.window_latest, None
         written = 0
+        shown: dict[Update, int] = {}
         for conn in dirty:
-            if self._flush(conn):
+            if self._flush(conn, shown):
                 written += 1
         self.frames.clear()
         if written:
             metrics.FRAMES_OUT.labels(kind="html").inc(written)
+            self._observe_glass(shown)
             if latest is not None:
                 self._observe_delivery(latest.ts)
             # Still busy: keep coalescing for one more window before going eager again.
@@ -360,28 +410,30 @@ class Hub:
         else:
             self.window_open = False
 
-    def _flush(self, conn: Connection) -> bool:
-        """Send a connection's pending updates as one frame. True if a frame was written."""
+    def _flush(self, conn: Connection, shown: dict[Update, int] | None = None) -> bool:
+        """Send a connection's pending updates as one frame. True if a frame was written.
+
+        `shown` counts, per update, the sockets a frame showing it went to (goal to glass);
+        without it they are observed here."""
         if not conn.outbox or conn.busy or conn.held or conn.closing:
             return False
         updates = list(conn.outbox.values())
         conn.outbox.clear()
-        covers = conn.covers
-        if covers:
-            conn.covers = {}
+        superseded, conn.covers = conn.covers, {}
         if conn.skip_through:
             updates = [u for u in updates if u.seq > conn.skip_through]
             if not updates:
                 return False
-        if len(updates) == 1 and not covers:
-            return self._write(conn, conn.frame_of(updates[0]))
         if len(updates) > 1:
             metrics.COALESCED.inc(len(updates) - 1)
             updates.sort(key=lambda u: u.seq)
-            # Updates the publisher already coalesced keep saying so in the merged cursor.
-            for u in updates:
-                if u.covers_from < u.version:
-                    covers[u.event_id] = min(covers.get(u.event_id, u.covers_from), u.covers_from)
+        # What the frame covers, per event it carries: from the oldest version an update
+        # superseded here, or the publisher coalesced (its own `covers_from`).
+        covers: dict[int, int] = {}
+        for u in updates:
+            oldest = min(superseded.get(u.event_id, u.covers_from), u.covers_from)
+            if oldest < u.version:
+                covers[u.event_id] = oldest
         details = conn.detail_ids
         # Sockets of one page kind share the outbox content in a window: build once.
         key = (
@@ -392,20 +444,27 @@ class Hub:
         if frame is None:
             frame = self._coalesced_frame(updates, details, dict(key[1]))
             self.frames[key] = frame
-        return self._write(conn, frame)
+        if not self._write(conn, frame):
+            return False
+        counts = shown if shown is not None else {}
+        for update in updates:
+            counts[update] = counts.get(update, 0) + 1
+        if shown is None:
+            self._observe_glass(counts)
+        return True
 
     @staticmethod
     def _coalesced_frame(
         updates: list[Update], details: frozenset[int], covers: dict[int, int]
     ) -> dict[str, Any]:
+        if any(u.detail is None and u.event_id in details for u in updates):
+            return RESYNC_FRAME  # a detail it needs was not rendered: refetch the page
         parts = [u.detail if u.event_id in details else u.row for u in updates]
         last = updates[-1]
-        if covers:
-            from scoreboard.live.publisher import render_cursor
-
-            parts.append(render_cursor(last.seq, covers=covers))
-        else:
-            parts.append(last.cursor)
+        own = {last.event_id: last.covers_from} if last.covers_from < last.version else {}
+        # The publisher's cursor says it all unless the hub merged or superseded updates.
+        cursor = render_cursor(last.seq, covers=covers) if covers and covers != own else last.cursor
+        parts.append(stamp_sent(cursor, time.time()))
         return {"type": "websocket.send", "text": "".join(parts)}
 
     def _write(self, conn: Connection, frame: dict[str, Any]) -> bool:
@@ -459,6 +518,15 @@ class Hub:
         self.unregister(conn)
         if self.loop is not None:
             self.loop.create_task(conn.on_too_slow())
+
+    @staticmethod
+    def _observe_glass(shown: dict[Update, int]) -> None:
+        """Goal to glass: received by our feed intake -> written, once per socket."""
+        now = time.time()
+        for update, sockets in shown.items():
+            received = update.ts.get("received")
+            if received:
+                metrics.GOAL_TO_GLASS.observe(max(0.0, now - received), sockets)
 
     def _observe_delivery(self, ts: dict[str, float | None]) -> None:
         now = time.time()
@@ -515,6 +583,31 @@ class Hub:
                     await pubsub.aclose()
                     await client.aclose()
 
+    async def _advertise(self) -> None:
+        """Keep this process's watched events in Redis for the publisher (interest.py)."""
+        import redis.asyncio as aioredis
+
+        client = aioredis.from_url(settings.REDIS_URL)
+        try:
+            while True:
+                self.interest_changed.clear()
+                watched = self.watched_events()
+                try:
+                    await client.hset(interest.watching_key(), self.hub_id, interest.entry(watched))
+                    self.advertised = watched
+                    self.advert_done.set()
+                except Exception:
+                    logger.warning("hub: could not advertise watched events; retrying")
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the
+                # cancellation that stops the hub when the event is set at that moment.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(interest.REFRESH_SECONDS):
+                        await self.interest_changed.wait()
+        finally:
+            # The entry is not deleted: it goes stale by itself (interest.STALE_SECONDS).
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
     async def _embedded_relay(self) -> None:
         """Embedded mode: publish changes written by other processes (e.g. demo_feed)."""
         from channels.db import database_sync_to_async
@@ -552,7 +645,6 @@ class Hub:
 
 
 _hub = Hub()
-_hub_lock = threading.Lock()
 
 
 def get_hub() -> Hub:

@@ -8,10 +8,59 @@ viewer of that process sees).
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import bisect
+import threading
+from collections.abc import Iterator
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import HistogramMetricFamily
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 # Milliseconds-scale buckets: the budget is 100 ms commit-to-screen.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class WeightedHistogram(Collector):
+    """A histogram that takes one value for many observations at once.
+
+    The hub writes one update to hundreds of sockets in one loop: observing each write
+    through `Histogram.observe` would cost more than the write itself. All those writes
+    share one latency, so the hub observes it once with their count. Exported through the
+    public collector API as an ordinary Prometheus histogram.
+    """
+
+    def __init__(self, name: str, documentation: str, buckets: tuple[float, ...]) -> None:
+        self.name, self.documentation = name, documentation
+        self.bounds = buckets
+        self.counts = [0] * (len(buckets) + 1)  # the last one is +Inf
+        self.total = 0.0
+        self.lock = threading.Lock()
+
+    def observe(self, value: float, count: int = 1) -> None:
+        index = bisect.bisect_left(self.bounds, value)
+        with self.lock:
+            self.counts[index] += count
+            self.total += value * count
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        with self.lock:
+            counts, total = list(self.counts), self.total
+        cumulative, buckets = 0, []
+        for bound, count in zip((*map(floatToGoString, self.bounds), "+Inf"), counts, strict=True):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        yield HistogramMetricFamily(self.name, self.documentation, buckets=buckets, sum_value=total)
+
+
+# Goal to glass: the feed message received by our webhook or poll -> the frame that shows
+# it written to a viewer's socket. One observation per (update, socket written).
+GOAL_TO_GLASS = WeightedHistogram(
+    "scoreline_live_goal_to_glass_seconds",
+    "Feed message received -> frame showing it written to a socket (one per socket).",
+    buckets=_LATENCY_BUCKETS,
+)
+REGISTRY.register(GOAL_TO_GLASS)
 
 END_TO_END = Histogram(
     "scoreline_live_commit_to_socket_seconds",
@@ -21,7 +70,8 @@ END_TO_END = Histogram(
 STAGE = Histogram(
     "scoreline_live_stage_seconds",
     "Per-stage latency of a change: received->committed, committed->published, "
-    "published->delivered (last local socket written).",
+    "published->delivered (last local socket written), upstream->received (the "
+    "provider's clock against ours).",
     ["stage"],
     buckets=_LATENCY_BUCKETS,
 )

@@ -7,10 +7,10 @@ render against well under 1 ms per applied message). So after commit the worker 
 and this process publishes them through `publisher.publish_pending`: per event one
 render for every change that arrived meanwhile. Rendering is thus bounded by events
 changed per wake-up, not by messages; under a flood a wake-up covers more changes and
-each message says which versions it supersedes (`covers_from`). After each round the
-loop pauses for LIVE_OUTBOX_YIELD times as long as the round took (1.0: at most about
-half a core), so ingestion keeps the CPU it needs and a flood costs viewers latency
-(coalesced updates), never correctness.
+each message says which versions it supersedes (`covers_from`). A round starts as soon
+as the previous one ends, with every wake-up that arrived meanwhile: there is no pause,
+because a round is cheap (a detail is rendered only for events somebody watches,
+interest.py) and a pause is latency every change pays (docs/ARCHITECTURE.md).
 
 Nothing is lost if a wake-up is: the change log is the outbox. When idle the loop
 publishes what has waited longer than `IDLE_RELAY_AGE` (the relay's job, faster), and
@@ -24,14 +24,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 
 import redis
-from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from scoreboard.live import metrics
-from scoreboard.live.publisher import publish_pending, redis_client
+from scoreboard.live.bus import redis_client, wake_channel
+from scoreboard.live.publisher import publish_pending
 from scoreboard.live.relay import relay_pending
 
 logger = logging.getLogger(__name__)
@@ -39,19 +38,6 @@ logger = logging.getLogger(__name__)
 IDLE_RELAY_AGE = 0.5  # seconds a change may wait unpublished before the idle pass takes it
 POLL_SECONDS = 0.25
 MAX_IDS = 5000  # change ids taken per wake-up; the rest wait for the next round
-
-
-def wake_channel() -> str:
-    return f"{settings.LIVE_CHANNEL}:outbox"
-
-
-def wake(change_ids: list[int]) -> None:
-    """Hand a committed batch to the outbox publisher (best effort: the relay covers)."""
-    try:
-        redis_client().publish(wake_channel(), json.dumps(change_ids))
-    except redis.RedisError:
-        metrics.PUBLISH_ERRORS.inc()
-        logger.warning("could not wake the outbox publisher; the relay publishes")
 
 
 def run(stop: threading.Event) -> None:
@@ -62,16 +48,11 @@ def run(stop: threading.Event) -> None:
             pubsub.subscribe(wake_channel())
             logger.info("outbox publisher listening on %s", wake_channel())
             while not stop.is_set():
-                ids = _drain(pubsub)
+                committed = _drain(pubsub)
                 close_old_connections()
-                if ids:
+                if committed:
                     metrics.OUTBOX_WAKEUPS.inc()
-                    started = time.perf_counter()
-                    publish_pending(sorted(ids))
-                    # Yield as long as the work took: rendering never takes more than
-                    # about half a core from the workers; under a flood each round
-                    # then coalesces more changes per render instead of falling behind.
-                    stop.wait((time.perf_counter() - started) * settings.LIVE_OUTBOX_YIELD)
+                    publish_pending(sorted(committed), committed_at=committed)
                 else:
                     relay_pending(min_age_seconds=IDLE_RELAY_AGE, relay="outbox")
         except (redis.RedisError, DatabaseError) as exc:
@@ -81,12 +62,14 @@ def run(stop: threading.Event) -> None:
             pubsub.close()
 
 
-def _drain(pubsub: redis.client.PubSub) -> set[int]:
-    """Wait for one wake-up, then take every other one already queued (coalescing)."""
-    ids: set[int] = set()
+def _drain(pubsub: redis.client.PubSub) -> dict[int, float | None]:
+    """Wait for one wake-up, then take every other one already queued (coalescing).
+    Returns change id -> when its transaction committed."""
+    committed: dict[int, float | None] = {}
     message = pubsub.get_message(timeout=POLL_SECONDS)
-    while message is not None and len(ids) < MAX_IDS:
+    while message is not None and len(committed) < MAX_IDS:
         if message.get("type") == "message":
-            ids.update(json.loads(message["data"]))
+            woken = json.loads(message["data"])
+            committed.update(dict.fromkeys(woken["ids"], woken["committed"]))
         message = pubsub.get_message(timeout=0)
-    return ids
+    return committed

@@ -1,18 +1,12 @@
-"""Publishing committed changes to viewers: the ONE place that publishes (DESIGN.md §2, §4).
+"""Publishing committed changes to viewers: the ONE place that publishes.
 
 `publish_changes(ids)` runs after commit (fast path); `publish_pending(ids)` also serves
 the relay (changes never confirmed published) and the outbox publisher process
 (outbox.py: batches from ingestion). Per event it loads the event once, renders its
 fragments ONCE for all of that event's changes in hand (coalesced: the message's
 `covers_from` is the oldest version it supersedes), builds one message and hands it to
-one long-lived place:
-
-- distributed (REDIS_URL): one Redis PUBLISH on `settings.LIVE_CHANNEL` through a
-  module-level connection pool; every ASGI process's hub holds one subscription and
-  fans the frame out to its own sockets;
-- embedded (no Redis): the in-process hub, if this process serves sockets. A process
-  without a hub (e.g. `manage.py demo_feed`) leaves the change unpublished: the web
-  process's hub relays it.
+the backplane (bus.py: Redis pub/sub, or the in-process hub in embedded mode). An
+event's detail is rendered only while some hub has viewers on its page (interest.py).
 
 Only then is `published_at` set, so a crash in between leaves the change for the relay
 (at-least-once; clients drop versions they already have).
@@ -20,63 +14,34 @@ Only then is `published_at` set, so a crash in between leaves the change for the
 Message (JSON over Redis; a dict in embedded mode):
     {"seq", "event_id", "version", "covers_from", "topics", "row", "detail", "cursor",
      "data",
-     "ts": {"received", "committed", "published"}}   # ts: epoch seconds, received may be null
+     "ts": {"upstream", "received", "committed", "published"}}
+    # ts: epoch seconds; upstream (the provider's clock) and received are null for staff edits
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import redis
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from scoreboard import selectors
-from scoreboard.live import metrics
+from scoreboard.live import bus, metrics
+from scoreboard.live.fragments import render_cursor, render_event_fragments
+from scoreboard.live.interest import watched_events
 from scoreboard.live.timelines import attach_timelines
 from scoreboard.live.topics import topics_for_event
 from scoreboard.models import Change, Event
 
 logger = logging.getLogger(__name__)
 
-CURSOR_TEMPLATE = "live/cursor.html"
-
-_client: redis.Redis | None = None
-_client_lock = threading.Lock()
 _test_drops = threading.local()
-
-
-def redis_client() -> redis.Redis:
-    """The process-wide client (redis-py resets its pool after a fork). One object: a new
-    `Redis` per call rebuilt its table of response callbacks each time."""
-    global _client
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = redis.Redis.from_url(
-                    settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-                )
-    return _client
-
-
-def render_cursor(seq: int, *, covers: dict[int, int] | None = None) -> str:
-    """`#live-cursor` out-of-band element carrying the highest sequence in a frame.
-
-    `covers` (event id -> oldest version): the frame's fragment of that event supersedes
-    every version from that one on (coalesced by the hub), so a jump is not a loss.
-    """
-    context: dict[str, Any] = {"seq": seq}
-    if covers:
-        context["covers"] = ",".join(f"{event}:{version}" for event, version in covers.items())
-    return render_to_string(CURSOR_TEMPLATE, context).strip()
 
 
 def _epoch(value: Any) -> float | None:
@@ -98,27 +63,28 @@ def received_at(payload: dict[str, Any]) -> float | None:
     return _epoch(found)
 
 
-def build_message(change: Change) -> dict[str, Any] | None:
-    """The message for one change, fragments rendered once; None for event-less changes."""
-    return build_group_message([change])
-
-
-def build_group_message(changes: list[Change], event: Event | None = None) -> dict[str, Any] | None:
+def build_group_message(
+    changes: list[Change],
+    event: Event | None = None,
+    *,
+    with_detail: bool = True,
+    committed_at: float | None = None,
+) -> dict[str, Any] | None:
     """One message for consecutive changes of one event (id order), rendered once.
 
     The fragments show the event as it is now, which supersedes every version the group
     carries: `covers_from` (and the cursor's `data-covers`) say so when there is more than
     one, so a browser that had the version before the first does not take the jump for a
     lost message. `event`: the event as `selectors.event_detail` reads it, if in hand.
+    Without `with_detail` (nobody is on the event's page, interest.py) only the row is
+    rendered and "detail" is empty.
     """
     last = changes[-1]
     if last.event_id is None:
         return None
-    from scoreboard.live.fragments import render_event_fragments
-
     if event is None:
         event = selectors.event_detail(event_id=last.event_id)
-    fragments = render_event_fragments(event)
+    fragments = render_event_fragments(event, with_detail=with_detail)
     version = max(fragments.version, event.version, last.version)
     first = min(change.version for change in changes)
     covers = {event.pk: first} if first < version else None
@@ -129,6 +95,7 @@ def build_group_message(changes: list[Change], event: Event | None = None) -> di
                 topics.append(topic)
     payload = last.payload or {}
     received = [r for r in (received_at(c.payload or {}) for c in changes) if r is not None]
+    upstream = [u for u in (_epoch((c.payload or {}).get("upstream_at")) for c in changes) if u]
     return {
         "seq": last.pk,
         "event_id": event.pk,
@@ -141,14 +108,18 @@ def build_group_message(changes: list[Change], event: Event | None = None) -> di
         "cursor": render_cursor(last.pk, covers=covers),
         "data": {"kind": last.kind, "data": payload.get("data"), "event": payload.get("event")},
         "ts": {  # the oldest change's: latency is counted for the longest wait
+            "upstream": min(upstream, default=None),  # the provider's clock
             "received": min(received, default=None),
-            "committed": changes[0].created_at.timestamp(),
+            # The commit of the oldest change if known, else when its row was written.
+            "committed": committed_at or changes[0].created_at.timestamp(),
             "published": None,
         },
     }
 
 
-def publish_changes(change_ids: list[int], *, batched: bool = False) -> None:
+def publish_changes(
+    change_ids: list[int], *, batched: bool = False, committed_at: float | None = None
+) -> None:
     """After commit: publish what one transaction appended.
 
     A service call's change (a staff edit) is published here and now. A batch's
@@ -157,18 +128,20 @@ def publish_changes(change_ids: list[int], *, batched: bool = False) -> None:
     (outbox.py), so rendering never limits how fast workers write.
     """
     if batched and settings.LIVE_OUTBOX_PUBLISHER and not settings.EMBEDDED:
-        from scoreboard.live.outbox import wake
-
-        wake(change_ids)
+        bus.wake_outbox(change_ids, committed_at=committed_at)
         return
-    publish_pending(change_ids)
+    publish_pending(change_ids, committed_at=dict.fromkeys(change_ids, committed_at))
 
 
-def publish_pending(change_ids: list[int]) -> int:
+def publish_pending(
+    change_ids: list[int], *, committed_at: dict[int, float | None] | None = None
+) -> int:
     """Publish the changes among `change_ids` not yet published: one message per event
     (its changes coalesced), in sequence order. Returns how many changes were published.
 
     Only then is `published_at` set, so a crash in between leaves them to the relay.
+    `committed_at`: when each change's transaction committed, where known (the relay
+    does not know: the change row's own time is used).
     """
     groups: dict[int | None, list[Change]] = {}
     for change in (
@@ -178,49 +151,63 @@ def publish_pending(change_ids: list[int]) -> int:
     ):
         groups.setdefault(change.event_id, []).append(change)
     done = [change.pk for change in groups.pop(None, [])]  # nothing to show live
-    events = round_events(groups)
+    if not groups:
+        _mark_published(done)
+        return len(done)
+    watched = watched_events()  # None: unknown, render every detail
+    events = round_events(groups, details=watched)
     for group in sorted(groups.values(), key=lambda g: g[-1].pk):
         event = events.get(group[-1].event_id)
-        message = None if event is None else build_group_message(group, event)
+        message = (
+            None
+            if event is None
+            else build_group_message(
+                group,
+                event,
+                with_detail=watched is None or event.pk in watched,
+                committed_at=(committed_at or {}).get(group[0].pk),
+            )
+        )
         if message is not None and not _dropped_for_test(group[-1].pk):
             message["ts"]["published"] = time.time()
             if not send(message):
                 break  # nobody to hand it to in this process: leave the rest to the relay
             _observe_publish(message)
         done.extend(change.pk for change in group)
-    if done:
-        Change.objects.filter(pk__in=done, published_at__isnull=True).update(
-            published_at=timezone.now()
-        )
+    _mark_published(done)
     return len(done)
 
 
-def round_events(event_ids: Iterable[int]) -> dict[int, Event]:
-    """A round's events as the publisher renders them: every event in the same two
-    queries, not two per event, and each timeline kept rendered from round to round,
-    checked against the incident rows read (timelines.py)."""
-    events = selectors.events_by_id(event_ids=event_ids)
+def _mark_published(change_ids: list[int]) -> None:
+    if change_ids:
+        Change.objects.filter(pk__in=change_ids, published_at__isnull=True).update(
+            published_at=timezone.now()
+        )
+
+
+def round_events(
+    event_ids: Iterable[int], *, details: frozenset[int] | None = None
+) -> dict[int, Event]:
+    """A round's events as the publisher renders them, in at most three queries whatever
+    their number. `details`: the events whose detail is rendered this round (None: all):
+    those are read with their incident rows, each timeline kept rendered from round to
+    round and checked against the rows read (timelines.py); the others, rows only, with
+    their red cards and last goal counted in SQL (`selectors.event_rows`): a match's
+    incidents number in the hundreds, and reading them all to count two marks cost more
+    than rendering its row."""
+    wanted = list(event_ids)
+    with_detail = wanted if details is None else [pk for pk in wanted if pk in details]
+    events = selectors.events_by_id(event_ids=with_detail) if with_detail else {}
     attach_timelines(events)
+    rows_only = [pk for pk in wanted if pk not in events]
+    if rows_only:
+        events.update((e.pk, e) for e in selectors.event_rows().filter(pk__in=rows_only))
     return events
 
 
 def send(message: dict[str, Any]) -> bool:
     """Hand one message to the backplane; False if it must be left for a relay."""
-    if settings.EMBEDDED:
-        from scoreboard.live.hub import deliver_threadsafe
-
-        if not deliver_threadsafe(message):
-            return False
-        metrics.PUBLISHED.labels(path="embedded").inc()
-        return True
-    try:
-        redis_client().publish(settings.LIVE_CHANNEL, json.dumps(message, separators=(",", ":")))
-    except redis.RedisError:
-        metrics.PUBLISH_ERRORS.inc()
-        logger.warning("publish of change %s failed; the relay retries", message["seq"])
-        return False
-    metrics.PUBLISHED.labels(path="redis").inc()
-    return True
+    return bus.publish(message)
 
 
 def _observe_publish(message: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The relay: re-publish changes committed but never confirmed published (DESIGN.md §2).
+"""The relay: re-publish changes committed but never confirmed published.
 
 A crash (or a Redis blip) between commit and publish leaves `published_at` NULL; the
 Celery beat task `scoreboard.tasks.relay_unpublished` (distributed) or the hub's relay

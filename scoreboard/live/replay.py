@@ -1,4 +1,4 @@
-"""Resume on (re)connect: what a socket missed since its cursor (DESIGN.md §7).
+"""Resume on (re)connect: what a socket missed since its cursor.
 
 Within LIVE_REPLAY_WINDOW changes: the current fragments of each event of the socket's
 topics that changed since, in one frame with the new cursor. Beyond it (or a cursor from
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Max
 
-from scoreboard.live.publisher import render_cursor
+from scoreboard.live.fragments import render_cursor
 from scoreboard.live.topics import LIVE, detail_event_ids, topics_for_event
 from scoreboard.models import Change, Event
 
@@ -80,7 +80,7 @@ def _fragments(event_id: int, version: int) -> tuple[str, str]:
 
     # The hub keeps what it last fanned out (written on its loop; a dict read is atomic).
     pushed = get_hub().fragments.get(event_id)
-    if pushed is not None and pushed[0] >= version:
+    if pushed is not None and pushed[0] >= version and pushed[2]:  # detail rendered
         return pushed[1], pushed[2]
     found = _renders.get((event_id, version))
     if found is None:

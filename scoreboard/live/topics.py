@@ -1,8 +1,7 @@
 """Topics: what a page subscribes to, and where a change of an event is published.
 
 `event.<id>`, `competition.<id>`, `sport.<slug>`, `live`, `day.<YYYY-MM-DD>` (UTC date of
-kickoff). Names are also valid Channels group names ([A-Za-z0-9._-], < 100 chars), so
-one helper names both.
+kickoff). Names are also valid Channels group names ([A-Za-z0-9._-], < 100 chars).
 """
 
 from __future__ import annotations
@@ -21,18 +20,10 @@ _TOPIC_RE = re.compile(
     r"^(?:live|event\.\d{1,18}|competition\.\d{1,18}"
     r"|sport\.[A-Za-z0-9_-]{1,50}|day\.\d{4}-\d{2}-\d{2})$"
 )
-_GROUP_RE = re.compile(r"^[A-Za-z0-9._-]{1,99}$")
 
 
 class InvalidTopics(ValueError):
     """The client asked for topics that are malformed or too many."""
-
-
-def group_name(topic: str) -> str:
-    """The Channels group / Redis-safe name of a topic (the one naming helper)."""
-    if not _GROUP_RE.match(topic):
-        raise InvalidTopics(f"not a valid group name: {topic!r}")
-    return topic
 
 
 def event_topic(event_id: int) -> str:
@@ -49,6 +40,16 @@ def sport_topic(slug: str) -> str:
 
 def day_topic(day: dt.date) -> str:
     return f"day.{day.isoformat()}"
+
+
+def live_topic(sport_slug: str = "") -> str:
+    """What the "Live now" page subscribes to: one sport's topic when it shows one sport
+    (it then gets that sport's changes only, not every live match's), else `live`."""
+    if sport_slug:
+        topic = sport_topic(sport_slug)
+        if _TOPIC_RE.match(topic):
+            return topic
+    return LIVE
 
 
 def topics_for_event(event: Event, change_data: dict[str, Any] | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from liveapp.clientip import ip_of_request
+from liveapp.ip_limits import LONGPOLL_WAITS
 from scoreboard.models import Competition
 
 from . import selectors, services
@@ -266,9 +268,13 @@ class ChangesApi(PartnerAPIView):
                 return not_modified(etag, changed_at, LIVE_CACHE_CONTROL)
             changes = selectors.changes_after(after, limit)
         else:
-            changes = selectors.wait_for_changes(
-                after, limit, wait=wait, interval=settings.API_LONGPOLL_INTERVAL_SECONDS
-            )
+            # Each wait holds a thread of this process: a few per client address.
+            with LONGPOLL_WAITS.slot(ip_of_request(request._request)) as granted:
+                if not granted:
+                    raise Throttled(1, "too many long-polls waiting from your address")
+                changes = selectors.wait_for_changes(
+                    after, limit, wait=wait, interval=settings.API_LONGPOLL_INTERVAL_SECONDS
+                )
             if changes:
                 seq, changed_at = changes[-1].id, changes[-1].created_at
                 etag = make_etag(request, "chg", seq)

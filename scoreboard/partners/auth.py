@@ -22,6 +22,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from liveapp.clientip import ip_of_request
+from liveapp.ip_limits import count_failed_auth
+
 from .fastpath import COUNTED, parse_rate, remember_key
 from .models import ApiKey
 from .services import hash_token
@@ -92,7 +95,14 @@ def key_from_header(raw: bytes | str) -> ApiKey | None:
 
 class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[PartnerPrincipal, ApiKey] | None:
-        key = key_from_header(get_authorization_header(request))
+        try:
+            key = key_from_header(get_authorization_header(request))
+        except exceptions.AuthenticationFailed:
+            # Guessing keys from one address: past the per-IP limit, answer 429.
+            wait = count_failed_auth(ip_of_request(request._request))
+            if wait is not None:
+                raise exceptions.Throttled(wait, "too many failed authentications") from None
+            raise
         if key is None:
             return None
         remember_key(request, key)  # for the 304 fast path

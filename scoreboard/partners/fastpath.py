@@ -1,9 +1,10 @@
 """The 304 fast path: conditional GETs answered before sessions, DRF and the database.
 
-Partners revalidate often (`If-None-Match` every few seconds), and PERF.md asks a 304 to
-cost no more than a bare Django view. The full DRF path pays a pooled DB connection, two
-queries, two Redis round trips and DRF dispatch; this middleware (first in MIDDLEWARE, async
-only) answers the common case with ONE Redis round trip and no thread hop under ASGI:
+Partners revalidate often (`If-None-Match` every few seconds), and our performance target
+asks a 304 to cost no more than a bare Django view. The full DRF path pays a pooled DB
+connection, two queries, two Redis round trips and DRF dispatch; this middleware (first in
+MIDDLEWARE, async only) answers the common case with ONE Redis round trip and no thread
+hop under ASGI:
 
 - the key: an in-process cache entry keyed by the token's sha256, filled by the full
   path's authentication (`remember_key`). Each entry carries the *key generation* read

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from scoreboard.errors import InvalidChange
 
+from . import egress
 from .models import ApiKey, Partner, Scope, Webhook
 
 TOKEN_PREFIX = "slk"
@@ -70,18 +70,11 @@ def revoke_api_key(*, key: ApiKey) -> ApiKey:
 
 
 def validate_webhook_url(url: str) -> str:
-    """HTTPS anywhere; plain HTTP only to a loopback address (local testing)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidChange("the URL must be an absolute http(s) URL")
-    if parts.scheme == "http":
-        host = parts.hostname
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = host == "localhost"
-        if not loopback:
-            raise InvalidChange("webhook URLs must use HTTPS (plain HTTP only to loopback)")
+    """HTTPS to a public address (egress.py); plain HTTP only to loopback, when allowed."""
+    try:
+        egress.check_url(url)
+    except egress.EgressRefused as exc:
+        raise InvalidChange(str(exc)) from None
     return url
 
 
@@ -109,6 +102,11 @@ def create_webhook(
     """Register a webhook; it receives changes after `start_after` (usually the latest)."""
     if len(secret) < 16:
         raise InvalidChange("the secret must be at least 16 characters")
+    cap = settings.WEBHOOK_MAX_PER_PARTNER
+    # Locked: two concurrent registrations cannot both slip under the cap.
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    if Webhook.objects.filter(partner=partner).count() >= cap:
+        raise InvalidChange(f"a partner may register at most {cap} webhooks")
     return Webhook.objects.create(
         partner=partner,
         url=validate_webhook_url(url),

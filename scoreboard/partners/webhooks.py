@@ -16,13 +16,13 @@ import json
 import time
 from dataclasses import dataclass
 
-import httpx
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from scoreboard.models import Change
 
+from . import egress
 from .models import Webhook, WebhookDelivery
 from .selectors import latest_change
 
@@ -91,18 +91,15 @@ def post(webhook: Webhook, change: Change) -> tuple[bool, int | None, str, int]:
         "Idempotency-Key": str(change.id),
     }
     started = time.monotonic()
-    try:
-        response = httpx.post(
-            webhook.url,
-            content=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
-        )
-    except httpx.HTTPError as exc:
-        return False, None, f"{type(exc).__name__}: {exc}"[:300], _ms(started)
-    ok = 200 <= response.status_code < 300
-    return ok, response.status_code, "" if ok else f"HTTP {response.status_code}", _ms(started)
+    # Through egress: only public addresses, pinned against DNS rebinding, and errors
+    # in categories (no transport message a partner could read ports from).
+    status, error = egress.post(
+        webhook.url, content=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+    )
+    if status is None:
+        return False, None, error, 0
+    ok = 200 <= status < 300
+    return ok, status, "" if ok else f"HTTP {status}", _ms(started)
 
 
 def _ms(started: float) -> int:

@@ -10,8 +10,9 @@ functions (one implementation of the rules) work on rows held in memory instead:
 - new incidents get ids reserved from their sequence, so a change can name its
   incident before the row is written;
 - `flush()` writes everything at the end: incidents, events, then the change log under
-  its advisory lock (DESIGN.md §1), in one statement each (`scoreboard.sql`), fetching
-  nothing but the change ids: inside `sql.pipelined()` that is one round trip.
+  its advisory lock (docs/ARCHITECTURE.md, "The path of one update"), in one statement
+  each (`scoreboard.sql`), fetching nothing but the change ids: inside `sql.pipelined()`
+  that is one round trip.
 
 Outside `batched_writes()` nothing changes: each call is its own atomic write.
 `checkpoint()` / `rollback()` undo a refused call in memory (the batch's stand-in for a

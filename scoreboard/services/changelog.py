@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -35,6 +36,9 @@ class Actor:
     # When the upstream message behind this change was received (epoch seconds), so
     # end-to-end latency is measured from the feed, not from the commit.
     received_at: float | None = None
+    # The provider's own timestamp of that message (epoch seconds): the feed's side of
+    # goal-to-glass, reported next to ours.
+    upstream_at: float | None = None
 
 
 SYSTEM = Actor()
@@ -69,6 +73,8 @@ def new_change(*, event: Event | None, kind: str, data: dict[str, Any], actor: A
         payload["event"] = event_snapshot(event)
     if actor.received_at is not None:
         payload["received_at"] = actor.received_at
+    if actor.upstream_at is not None:
+        payload["upstream_at"] = actor.upstream_at
     return Change(
         event=event,
         kind=kind,
@@ -113,4 +119,5 @@ def append_changes(changes: list[Change], *, batched: bool = False) -> list[Chan
 def _publish(change_ids: list[int], batched: bool) -> None:
     from scoreboard.live.publisher import publish_changes
 
-    publish_changes(change_ids, batched=batched)
+    # Now is when the transaction committed: the publisher measures from it.
+    publish_changes(change_ids, batched=batched, committed_at=time.time())

@@ -1,8 +1,8 @@
 """Writes to events: one function per kind of change.
 
 Each function locks the event row, validates, applies, bumps `version` and appends a
-change-log row in one transaction (DESIGN.md §1). `expected_version`, when given,
-refuses an edit based on a state that has changed meanwhile.
+change-log row in one transaction (docs/ARCHITECTURE.md, "The path of one update").
+`expected_version`, when given, refuses an edit based on a state that has changed meanwhile.
 """
 
 from __future__ import annotations

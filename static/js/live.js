@@ -1,5 +1,5 @@
 /*
- * Scoreline live pages: the client half of docs/LIVE_CONTRACT (resume, dedupe, heal).
+ * Scoreline live pages: the client half of the live protocol in docs/ARCHITECTURE.md (resume, dedupe, heal).
  *
  * The htmx ws extension owns the socket and swaps HTML frames out of band. This file:
  * - appends `since=<cursor>` to every (re)connect (htmx.createWebSocket override);

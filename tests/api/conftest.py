@@ -43,6 +43,12 @@ def _fresh_partner_keys() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _loopback_receivers(settings: Any) -> None:
+    # The webhook tests' receivers listen on 127.0.0.1: the development escape hatch.
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+
+
 @pytest.fixture
 def world() -> World:
     sport = Sport.objects.create(slug="football", name="Football", kind="football")

@@ -89,6 +89,7 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[sub
         DEBUG="1",
         WEBHOOK_RETRY_BASE_SECONDS="0.3",
         WEBHOOK_RELAY_INTERVAL_SECONDS="0.5",
+        WEBHOOK_ALLOW_LOOPBACK="1",  # the receiver listens on 127.0.0.1
         PYTHONUNBUFFERED="1",
     )
     workdir = tempfile.mkdtemp(prefix="scoreline-h5-worker-")

@@ -57,7 +57,11 @@ def request(
     body: bytes = b"", *, path: str = "/feeds/sim/push", method: str = "POST", signed: bool = True,
     timestamp: str | None = None, signature: str | None = None,
 ) -> Response:  # fmt: skip
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    headers = [
+        (b"host", b"127.0.0.1"),
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+    ]
     if signed:
         timestamp = timestamp if timestamp is not None else str(int(time.time()))
         signature = signature if signature is not None else sign(SECRET, timestamp, body)

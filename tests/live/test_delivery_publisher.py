@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from scoreboard import services
-from scoreboard.live import fragments as fragments_module
-from scoreboard.live import publisher
+from scoreboard.live import bus, interest, publisher
 from scoreboard.models import Change, Event
 from tests.support.live_socket import communicator, db, receive_html, run
 
@@ -37,13 +36,13 @@ def test_it_renders_once_per_change_whatever_the_number_of_viewers(
 ) -> None:
     event = live_football_event
     renders: list[int] = []
-    real_render = fragments_module.render_event_fragments
+    real_render = publisher.render_event_fragments
 
-    def counting_render(event: Event) -> Any:
+    def counting_render(event: Event, **options: Any) -> Any:
         renders.append(event.pk)
-        return real_render(event)
+        return real_render(event, **options)
 
-    monkeypatch.setattr(fragments_module, "render_event_fragments", counting_render)
+    monkeypatch.setattr(publisher, "render_event_fragments", counting_render)
 
     async def scenario() -> None:
         viewers = [communicator(f"event.{event.pk}") for _ in range(4)]
@@ -79,7 +78,7 @@ def test_it_publishes_one_message_with_topics_fragments_and_timestamps(
         "live",
     ]
     assert f'id="event-row-{event.pk}"' in message["row"]
-    assert f'id="event-header-{event.pk}"' in message["detail"]
+    assert message["detail"] == ""  # nobody has the event's page open: its row only
     assert f'data-seq="{change.pk}"' in message["cursor"]
     ts = message["ts"]
     assert ts["received"] is None  # a staff edit: no upstream receipt time
@@ -133,3 +132,17 @@ def test_it_can_lose_a_message_in_transit_for_tests(
     lost = Change.objects.get(pk=dropped[0])
     assert lost.published_at is not None  # the relay will not resend it
     assert [m["version"] for m in published] == [4]  # the page sees 2 -> 4: a gap
+
+
+def test_it_renders_the_detail_only_while_the_events_page_is_watched(
+    live_football_event: Event, published: list[dict[str, Any]]
+) -> None:
+    event = live_football_event
+    # A hub in some process advertises a socket on the event's page (interest.py).
+    bus.redis_client().hset(interest.watching_key(), "a-hub", interest.entry([event.pk]))
+    services.record_score(event=event, side="home", player="Saka")
+    bus.redis_client().hdel(interest.watching_key(), "a-hub")
+    services.record_score(event=event, side="away", player="Son")
+    watched, unwatched = published
+    assert f'id="event-header-{event.pk}"' in watched["detail"] and "Saka" in watched["detail"]
+    assert unwatched["detail"] == "" and 'data-version="4"' in unwatched["row"]

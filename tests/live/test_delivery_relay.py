@@ -1,4 +1,4 @@
-"""The relay re-publishes changes the fast path failed to publish (DESIGN.md §2)."""
+"""The relay re-publishes changes the fast path failed to publish."""
 
 from __future__ import annotations
 

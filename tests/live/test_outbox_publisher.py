@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from scoreboard import services
-from scoreboard.live import outbox
+from scoreboard.live import bus, interest, outbox
+from scoreboard.live.bus import redis_client
 from scoreboard.models import Change, Event
 from scoreboard.services.batch import batched_writes
 
@@ -80,6 +81,8 @@ def test_a_batch_is_published_once_per_event_by_the_outbox_publisher(
     make_live_event: Callable[..., Event], live_channel: redis.client.PubSub, publisher: None
 ) -> None:
     first, second = make_live_event(), make_live_event(home="Spurs", away="Everton")
+    # Somebody has the second match's page open (as a hub advertises it), nobody the first's.
+    redis_client().hset(interest.watching_key(), "a-hub", interest.entry([second.pk]))
     drain(live_channel)
     with transaction.atomic(), batched_writes():
         services.record_score(event=first.pk, side="home", player="Saka")
@@ -96,6 +99,7 @@ def test_a_batch_is_published_once_per_event_by_the_outbox_publisher(
     # Both events were read in one go: each message shows its own event.
     assert "Spurs" in by_event[second.pk]["row"] and "Spurs" not in by_event[first.pk]["row"]
     assert "Son" in by_event[second.pk]["detail"] and "Saka" not in by_event[second.pk]["detail"]
+    assert by_event[first.pk]["detail"] == ""  # no page open: only its row is rendered
     assert heard(live_channel, 1, timeout=0.5) == []  # nothing twice
     assert all_published()
 
@@ -108,7 +112,7 @@ def test_changes_a_lost_wakeup_left_behind_are_published_when_idle(
 ) -> None:
     event = make_live_event()
     drain(live_channel)
-    monkeypatch.setattr(outbox, "wake", lambda change_ids: None)  # the PUBLISH is lost
+    monkeypatch.setattr(bus, "wake_outbox", lambda change_ids, **_: None)  # the PUBLISH is lost
     with transaction.atomic(), batched_writes():
         services.record_score(event=event.pk, side="home", player="Saka")
         services.record_score(event=event.pk, side="home", player="Saka")

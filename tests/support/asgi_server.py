@@ -93,12 +93,14 @@ class AsgiServer:
 
     def command(self) -> list[str]:
         if self.server == "uvicorn":
-            # Same flags as the `web` process in Procfile: no per-message compression
-            # (one compressor per socket multiplies the cost of fan-out, PERF.md).
+            # Same flags as the `web` process in Procfile: frames up to 4 KiB, no per-message
+            # compression (one compressor per socket multiplies the cost of fan-out,
+            # docs/PERFORMANCE.md).
             return [
                 sys.executable, "-m", "uvicorn", "liveapp.asgi:application",
                 "--host", "127.0.0.1", "--port", str(self.port),
                 "--ws-per-message-deflate", "false", "--lifespan", "off", "--no-access-log",
+                "--ws-max-size", "4096", "--no-proxy-headers",
             ]  # fmt: skip
         return [
             sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),

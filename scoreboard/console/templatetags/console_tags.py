@@ -16,7 +16,7 @@ register = template.Library()
 
 @register.inclusion_tag("console/partials/clock.html")
 def clock(event: Event) -> dict:
-    """The data the browser needs to tick the clock (DESIGN.md §8)."""
+    """The data the browser needs to tick the clock (docs/ARCHITECTURE.md, "Live delivery")."""
     rules = rules_for(event.sport_kind)
     seconds = 0
     label = ""
