@@ -380,6 +380,9 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client address under the one X-Forwarded-For policy (TRUSTED_PROXIES), so clients
+# behind the load balancer are not all one address to the lockout.
+AXES_CLIENT_IP_CALLABLE = "liveapp.clientip.ip_of_request"
 AXES_ENABLE_ADMIN = False  # its pages are registered by scoreboard/admin.py instead
 
 REST_FRAMEWORK = {
