@@ -1,6 +1,8 @@
 # The two commands: `make run` and `make test` (see README.md).
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Runtime packages are in requirements.txt; the tests, lint and benchmarks also need
+# requirements-dev.txt (which includes it). The stamp changes when either file does.
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 
 # Test services: local defaults, overridable from the environment.

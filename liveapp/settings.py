@@ -9,10 +9,12 @@ Every variable read here is listed in `.env.example`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -103,6 +105,8 @@ INSTALLED_APPS = [
     "scoreboard.feeds",
     "scoreboard.partners",
     "scoreboard.console",
+    "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
+    "axes",  # failed staff logins: counted, then locked out (see AXES_* below)
 ]
 
 MIDDLEWARE = [
@@ -111,6 +115,7 @@ MIDDLEWARE = [
     # Any error under /api/ answers JSON, whichever layer below produced it.
     "scoreboard.partners.exceptions.ApiJsonErrors",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,6 +124,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication: answers 429 once a login is locked out (django-axes).
+    "axes.middleware.AxesMiddleware",
     "liveapp.middleware.SyncMiddlewareChain",  # last: see its docstring
 ]
 
@@ -337,7 +344,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the files the app server (WhiteNoise) serves in production.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -352,7 +360,44 @@ STORAGES = {
 
 LOGIN_URL = "/admin/login/"
 
+# Scripts only from our own files: no inline script or handler, no eval (htmx's allowEval
+# and allowScriptTags are off, in the htmx-config meta tag of each page). Inline styles
+# stay allowed (the admin and the API docs set style attributes); no page may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # same-origin fetch and WebSocket (/ws/...)
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Staff sign in on the admin login page (the console uses it too). django-axes counts
+# failed attempts per user name and client address; after LOGIN_FAILURE_LIMIT of them
+# that pair is refused (429) for LOGIN_LOCKOUT_MINUTES, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client address under the one X-Forwarded-For policy (TRUSTED_PROXIES), so clients
+# behind the load balancer are not all one address to the lockout.
+AXES_CLIENT_IP_CALLABLE = "liveapp.clientip.ip_of_request"
+AXES_ENABLE_ADMIN = False  # its pages are registered by scoreboard/admin.py instead
+
 REST_FRAMEWORK = {
+    # API keys only (each partner view sets its own): DRF's default Session and Basic
+    # authentication would turn any API URL into a password oracle for staff accounts.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON errors with a reason ({"error", "detail"}); keeps WWW-Authenticate/Retry-After.
     "EXCEPTION_HANDLER": "scoreboard.partners.exceptions.api_exception_handler",
@@ -414,6 +459,9 @@ WS_CONNECTIONS_PER_IP = env_int("WS_CONNECTIONS_PER_IP", 200)  # per process
 # Production hardening: on unless DEBUG; each can be switched off behind a TLS proxy.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+# Flash messages live in the (database) session, never in a cookie: a cookie is signed,
+# not encrypted, and a message may carry a secret (a new API key is shown once that way).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
@@ -426,4 +474,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every successful login at INFO; lockouts are WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

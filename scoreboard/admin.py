@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -496,11 +498,11 @@ class EventAdmin(ServiceAdminMixin, admin.ModelAdmin):
         for message in refused:
             self.message_user(request, message, level=messages.ERROR)
 
-    @admin.action(description="Postpone selected events")
+    @admin.action(description="Postpone selected events", permissions=["change"])
     def postpone_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk_status(request, queryset, Status.POSTPONED)
 
-    @admin.action(description="Cancel selected events")
+    @admin.action(description="Cancel selected events", permissions=["change"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk_status(request, queryset, Status.CANCELLED)
 
@@ -588,3 +590,18 @@ class ChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Change | None = None) -> bool:
         return False
+
+
+# django-axes's login-lockout pages (AXES_ENABLE_ADMIN is off so that they are registered
+# here): its one action deletes rows, so it needs the delete permission like every other.
+class LockoutAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    @admin.action(description="Clean up expired attempts", permissions=["delete"])
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # Axes stamps the attempt time on login requests only; None means "now".
+        request.axes_attempt_time = None  # type: ignore[attr-defined]
+        super().cleanup_expired_attempts(request, queryset)
+
+
+admin.site.register(AccessAttempt, LockoutAttemptAdmin)
+admin.site.register(AccessLog, axes_admin.AccessLogAdmin)
+admin.site.register(AccessFailureLog, axes_admin.AccessFailureLogAdmin)

@@ -23,6 +23,9 @@ from scoreboard.live.topics import live_topic
 
 TZ_COOKIE = "tz"
 FOLLOW_COOKIE = "follow"  # live.js mirrors the fan's followed teams/matches here
+# The days the by-day page serves (any real fixture list falls well inside).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 def _render_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -94,6 +97,9 @@ def day(request: HttpRequest, date: str | None = None) -> HttpResponse:
         the_day = dt.date.fromisoformat(raw) if raw else today
     except ValueError:
         raise Http404("not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= the_day <= LAST_DAY:
+        # The page links the day before and after: date.min and date.max have none.
+        raise Http404("no matches on that day")
     seq = selectors.latest_sequence()
     groups = selectors.day_events(day=the_day, tz=tz)
     mine, groups = selectors.split_followed(groups, followed(request))

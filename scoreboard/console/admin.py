@@ -32,6 +32,7 @@ from scoreboard.models import Event, Team
 
 from . import actions, admin_live, selectors
 from .describe import describe_change
+from .forms import ACTION_FORMS, errors_text
 from .templatetags.console_tags import actor_label
 
 REAPPLY_SALT = "console.admin.reapply"
@@ -229,29 +230,31 @@ class LiveEventAdmin(EventAdmin):
             raise PermissionDenied
         back = HttpResponseRedirect(reverse("admin:scoreboard_event_change", args=[event.pk]))
         name, _, side = request.POST.get("quick", "").partition("_")
-        try:
-            expected = int(request.POST.get("expected_version", ""))
-        except ValueError:
-            self.message_user(request, "Missing version: reload the page.", messages.ERROR)
-            return back
-        data: dict[str, Any] = {
-            "side": side,
-            "player": request.POST.get("player", "").strip(),
-            "player_out": request.POST.get("player_out", "").strip(),
-            "kind": request.POST.get("kind") or "goal",
+        fields = {
+            field: request.POST.get(field, "")
+            for field in ("expected_version", "player", "player_out", "kind", "minute")
         }
-        minute = request.POST.get("minute", "").strip()
-        data["minute"] = int(minute) if minute.isdigit() else None
+        fields["side"] = side
         if name in ("yellow", "red"):
-            name, data["color"] = "card", name
+            name, fields["color"] = "card", name
         elif name == "clock":
-            data["running"] = side == "start"
+            fields["running"] = "1" if side == "start" else "0"
         elif name == "goal":
             name = "score"
         handler = actions.ACTIONS.get(name)
         if handler is None or name in ("remove", "correct"):
             self.message_user(request, "Unknown quick action.", messages.ERROR)
             return back
+        # The console's own form for this action: the same limits, checked before any write.
+        form = ACTION_FORMS[name](fields)
+        if not form.is_valid():
+            if "expected_version" in form.errors:
+                self.message_user(request, "Missing version: reload the page.", messages.ERROR)
+            else:
+                self.message_user(request, f"Not applied: {errors_text(form)}", messages.ERROR)
+            return back
+        data: dict[str, Any] = dict(form.cleaned_data)
+        expected = data.pop("expected_version")
         try:
             outcome = handler(
                 event_id=event.pk, data=data, actor=admin_actor(request), expected_version=expected
@@ -395,7 +398,10 @@ class LiveEventAdmin(EventAdmin):
             )
         obj.refresh_from_db()
 
-    @admin.action(description="Release feed overrides (hand fields back to the feed)")
+    @admin.action(
+        description="Release feed overrides (hand fields back to the feed)",
+        permissions=["change"],
+    )
     def release_overrides(self, request: HttpRequest, queryset: Any) -> None:
         try:
             from scoreboard.feeds.models import FieldLock

@@ -64,3 +64,25 @@ class CorrectIncidentForm(VersionedForm):
     reason = forms.CharField(max_length=200)
     player = forms.CharField(max_length=120, required=False)
     minute = forms.IntegerField(min_value=0, max_value=200, required=False)
+
+
+# Each console action and the form its input must pass (the console's POST endpoint and
+# the admin's quick actions alike: nothing reaches a service unvalidated).
+ACTION_FORMS: dict[str, type[VersionedForm]] = {
+    "score": ScoreForm,
+    "card": CardForm,
+    "sub": SubstitutionForm,
+    "period": PeriodForm,
+    "clock": ClockForm,
+    "finish": FinishForm,
+    "remove": RemoveIncidentForm,
+    "correct": CorrectIncidentForm,
+}
+
+
+def errors_text(form: forms.Form) -> str:
+    """A form's errors on one line, for a message to the editor."""
+    return "; ".join(
+        f"{name.replace('_', ' ')}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+        for name, errors in form.errors.items()
+    )

@@ -9,30 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms as djforms
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from scoreboard.errors import DomainError, StaleEdit
+from scoreboard.inputs import ascii_int
 from scoreboard.models import Event, Source
 from scoreboard.services import Actor
 
 from . import actions, forms, metrics, ops, selectors
 from .roles import EDITOR, console_access
-
-ACTION_FORMS: dict[str, type[forms.VersionedForm]] = {
-    "score": forms.ScoreForm,
-    "card": forms.CardForm,
-    "sub": forms.SubstitutionForm,
-    "period": forms.PeriodForm,
-    "clock": forms.ClockForm,
-    "finish": forms.FinishForm,
-    "remove": forms.RemoveIncidentForm,
-    "correct": forms.CorrectIncidentForm,
-}
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -70,9 +59,12 @@ def console(request: HttpRequest) -> HttpResponse:
         "can_edit": request.console_role == EDITOR,  # type: ignore[attr-defined]
         "selected": None,
     }
-    selected = request.GET.get("event", "")
-    if selected.isdigit() and Event.objects.filter(pk=selected).exists():
-        context.update(_panel_context(request, int(selected)))
+    raw = request.GET.get("event", "")
+    selected = ascii_int(raw)
+    if raw and selected is None:
+        return HttpResponseBadRequest("event must be an event id")
+    if selected is not None and Event.objects.filter(pk=selected).exists():
+        context.update(_panel_context(request, selected))
         context["selected"] = context["event"]
     if request.htmx and request.GET.get("part") == "board":
         return render(request, "console/console.html#board", context)
@@ -104,12 +96,12 @@ def panel(request: HttpRequest, event_id: int) -> HttpResponse:
 @console_access(edit=True)
 def act(request: HttpRequest, event_id: int, action: str) -> HttpResponse:
     get_object_or_404(Event, pk=event_id)
-    form_class = ACTION_FORMS.get(action)
+    form_class = forms.ACTION_FORMS.get(action)
     if form_class is None:
         return HttpResponse(status=404)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _message(request, _form_errors(form), status=400)
+        return _message(request, forms.errors_text(form), status=400)
     data = dict(form.cleaned_data)
     expected = data.pop("expected_version")
     try:
@@ -144,8 +136,9 @@ def undo(request: HttpRequest, token: str) -> HttpResponse:
 @console_access()
 def changes(request: HttpRequest) -> JsonResponse:
     """Fallback for a console without its socket: which events changed after `after`."""
-    raw = request.GET.get("after", "0")
-    after = int(raw) if raw.isdigit() else 0
+    after = ascii_int(request.GET.get("after", "0"))
+    if after is None:
+        return JsonResponse({"error": "bad_request", "detail": "after: not a sequence"}, status=400)
     cursor = selectors.latest_sequence()
     return JsonResponse({"seq": cursor, "events": selectors.events_changed(after, cursor)})
 
@@ -163,13 +156,6 @@ def metrics_json(request: HttpRequest) -> JsonResponse:
 
 
 # -- responses ---------------------------------------------------------------------------
-
-
-def _form_errors(form: djforms.Form) -> str:
-    return "; ".join(
-        f"{name.replace('_', ' ')}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
-        for name, errors in form.errors.items()
-    )
 
 
 def _done(request: HttpRequest, outcome: actions.Outcome, token: str | None) -> HttpResponse:

@@ -76,7 +76,7 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
     readonly_fields = ("provider", "raw", "reason", "received_at", "created_at", "retried_at")
     actions = ["retry"]
 
-    @admin.action(description="Retry the selected messages")
+    @admin.action(description="Retry the selected messages", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
         from .quarantine import retry
 
@@ -103,7 +103,7 @@ class FieldLockAdmin(admin.ModelAdmin):
             obj.locked_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Release to the feed")
+    @admin.action(description="Release to the feed", permissions=["change"])
     def release(self, request: HttpRequest, queryset: QuerySet) -> None:
         skipped = sum(release_field(event=lock.event_id, field=lock.field) for lock in queryset)
         self.message_user(request, f"Released; the feed had {skipped} skipped updates.")

@@ -69,7 +69,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             f"API key created. Copy it now, it will not be shown again: {new.token}",
         )
 
-    @admin.action(description="Revoke selected keys")
+    @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset:
             services.revoke_api_key(key=key)
@@ -112,7 +112,9 @@ class WebhookAdmin(admin.ModelAdmin):
     inlines = [DeliveryInline]
     actions = ["enable"]
 
-    @admin.action(description="Re-enable selected webhooks (resume at their cursor)")
+    @admin.action(
+        description="Re-enable selected webhooks (resume at their cursor)", permissions=["change"]
+    )
     def enable(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
         for webhook in queryset:
             services.enable_webhook(webhook=webhook)

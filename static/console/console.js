@@ -488,6 +488,14 @@
     }
   });
   window.addEventListener("popstate", function () { location.reload(); });
+  // Wired here, not inline: the Content-Security-Policy allows no inline handlers.
+  document.addEventListener("submit", function (e) {
+    if (e.target.id === "quick-form") e.preventDefault();  // its buttons post through htmx
+  });
+  document.addEventListener("click", function (e) {
+    const button = e.target.closest("[data-dismiss]");
+    if (button) button.closest(button.dataset.dismiss).remove();
+  });
 
   if (!window.WebSocket) {
     startPolling();

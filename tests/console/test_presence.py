@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
@@ -9,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from scoreboard.console.consumers import PresenceConsumer
 from scoreboard.console.presence import KEY
+from scoreboard.models import Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +31,11 @@ def _socket(user: object) -> WebsocketCommunicator:
     return comm
 
 
-def test_it_shows_each_editor_who_else_has_the_event_open(editor: User, editor2: User) -> None:
+def test_it_shows_each_editor_who_else_has_the_event_open(
+    editor: User, editor2: User, make_event: Callable[..., Event]
+) -> None:
+    pk = make_event().pk
+
     async def body() -> None:
         erin, eddie = _socket(editor), _socket(editor2)
         assert (await erin.connect())[0]
@@ -36,15 +43,15 @@ def test_it_shows_each_editor_who_else_has_the_event_open(editor: User, editor2:
         await erin.receive_json_from()
         await eddie.receive_json_from()
 
-        await erin.send_json_to({"type": "open", "event": 7})
-        assert (await erin.receive_json_from())["events"] == {"7": ["erin"]}
-        await eddie.send_json_to({"type": "open", "event": 7})
-        assert (await eddie.receive_json_from())["events"] == {"7": ["eddie", "erin"]}
+        await erin.send_json_to({"type": "open", "event": pk})
+        assert (await erin.receive_json_from())["events"] == {str(pk): ["erin"]}
+        await eddie.send_json_to({"type": "open", "event": pk})
+        assert (await eddie.receive_json_from())["events"] == {str(pk): ["eddie", "erin"]}
         # Erin's socket learns of Eddie within its refresh period.
-        assert (await erin.receive_json_from(timeout=5))["events"] == {"7": ["eddie", "erin"]}
+        assert (await erin.receive_json_from(timeout=5))["events"] == {str(pk): ["eddie", "erin"]}
 
         await eddie.disconnect()
-        assert (await erin.receive_json_from(timeout=5))["events"] == {"7": ["erin"]}
+        assert (await erin.receive_json_from(timeout=5))["events"] == {str(pk): ["erin"]}
         await erin.disconnect()
 
     async_to_sync(body)()
@@ -72,13 +79,15 @@ def test_it_closes_on_an_unknown_message(viewer: User) -> None:
     async_to_sync(body)()
 
 
-def test_it_closes_a_socket_that_floods_it(editor: User) -> None:
+def test_it_closes_a_socket_that_floods_it(editor: User, make_event: Callable[..., Event]) -> None:
+    pk = make_event().pk
+
     async def body() -> None:
         comm = _socket(editor)
         assert (await comm.connect())[0]
         await comm.receive_json_from()
         for _ in range(21):
-            await comm.send_json_to({"type": "open", "event": 1})
+            await comm.send_json_to({"type": "open", "event": pk})
         while (output := await comm.receive_output(timeout=3))["type"] != "websocket.close":
             pass
         assert output["code"] == 4429

@@ -18,6 +18,7 @@ def test_it_reports_no_deployment_issues_with_production_settings() -> None:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "scores.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://scores.example.com",
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
     }
     assert env.get("DATABASE_URL") and env.get("REDIS_URL")  # the distributed topology
     done = subprocess.run(

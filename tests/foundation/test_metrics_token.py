@@ -24,8 +24,9 @@ def test_it_serves_a_scrape_with_the_token(client: Client, settings) -> None:
     assert b"scoreline_" in response.content
 
 
-def test_it_is_open_when_no_token_is_set(client: Client, settings) -> None:
+def test_it_is_open_in_development_when_no_token_is_set(client: Client, settings) -> None:
     settings.METRICS_TOKEN = ""
+    settings.DEBUG = True
     response = client.get("/metrics")
     assert response.status_code == 200
     assert b"scoreline_" in response.content
