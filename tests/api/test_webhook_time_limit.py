@@ -56,6 +56,7 @@ def limited_worker(django_db_blocker: Any) -> Iterator[Path]:
         CELERY_TASK_TIME_LIMIT="5",
         WEBHOOK_TIMEOUT_SECONDS="1",
         WEBHOOK_RELAY_INTERVAL_SECONDS="0.5",
+        WEBHOOK_ALLOW_LOOPBACK="1",  # the receiver listens on 127.0.0.1
     )
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
