@@ -25,6 +25,7 @@ from liveapp.asgi import application
 from liveapp.clientip import client_ip
 from liveapp.ip_limits import LONGPOLL_WAITS
 from scoreboard.feeds.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from scoreboard.models import Change
 from scoreboard.partners import services as partner_services
 from scoreboard.partners.models import Partner
 from tests.support.asgi_server import AsgiServer, server_database_url
@@ -135,7 +136,10 @@ def test_long_poll_waits_are_limited_per_address(settings: Any) -> None:
     settings.LONGPOLL_WAITS_PER_IP = 1
     partner = Partner.objects.create(name="Poller")
     token = partner_services.create_api_key(partner=partner, name="k", scopes=["read"]).token
-    url = "/api/v1/changes?after=999999999&wait=3"
+    # At the head of the log: the request waits for a change (a cursor ahead of the log
+    # would be refused at once with 409).
+    head = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    url = f"/api/v1/changes?after={head}&wait=3"
 
     def get(ip: str) -> int:
         api = APIClient()
