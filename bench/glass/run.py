@@ -81,6 +81,8 @@ class Tap(threading.Thread):
             if item is None:
                 continue
             m = json.loads(item["data"])
+            if "event_id" not in m:  # a control notice (feed state), not a change
+                continue
             self.messages.append(
                 {"event": m["event_id"], "version": m["version"],
                  "from": m.get("covers_from") or m["version"], "topics": m["topics"],
@@ -370,6 +372,8 @@ def main() -> None:
             push_errors=sender.errors,
             pushes=sender.pushes,
             server_cpu_pct=round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
+            # The whole server side (web, workers, publisher, beat) per delivery made.
+            us_per_delivery=round(1e6 * (cpu1 - cpu0) / max(ours.delivered, 1), 1),
             postgres_cpu_pct=round(100 * (pg1 - pg0) / (t1 - t0), 1),
             client_cpu_pct=round(100 * (ccpu1 - ccpu0) / (t1 - t0), 1),
             publisher_rss_max_mb=round(max(sampler.rss_mb, default=0), 1),
@@ -383,6 +387,7 @@ def main() -> None:
         if not args.skip_baseline:
             out.update(bare_run(args, plan, topics, procs, work, out, sender_cls=Sender))
             out["ratio_p99"] = round(out["p99_ms"] / out["baseline_p99_ms"], 2)
+            out["ratio"] = round(out["us_per_delivery"] / out["baseline_us_per_delivery"], 2)
         out["procfile"] = sorted(commands)
         out["differs_from_procfile"] = (
             f"web on port {args.port}, worker metrics on 97xx; no demo feed (the bench pushes);"
@@ -468,6 +473,7 @@ def bare_run(args, plan: Plan, topics: list[str], procs: Procs, work: Path, ours
         baseline_connected=sum(len(r["numbers"]) for r in recordings),
         baseline_per_s=round(bare.delivered / max(took, 1e-9), 1),
         baseline_server_cpu_pct=round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
+        baseline_us_per_delivery=round(1e6 * (cpu1 - cpu0) / max(bare.delivered, 1), 1),
         baseline_client_cpu_pct=round(100 * (ccpu1 - ccpu0) / (t1 - t0), 1),
         baseline_push_errors=sender.errors,
         baseline_pushes=sender.pushes,
