@@ -130,6 +130,14 @@ class CursorAhead(APIException):
     default_code = "cursor_ahead"
 
 
+class WebhookLimit(APIException):
+    """A valid registration the partner's webhook count refuses: a conflict with its
+    existing webhooks (delete one first), not a bad request."""
+
+    status_code = http.HTTP_409_CONFLICT
+    default_code = "webhook_limit"
+
+
 # ---- reference data -------------------------------------------------------------------------
 @extend_schema(tags=["reference"])
 class SportListApi(PartnerListView):
@@ -346,18 +354,24 @@ class WebhookListApi(WebhookScopedView):
         hooks = Webhook.objects.filter(partner_id=request.auth.partner_id).order_by("id")
         return Response(s.WebhookOutput(hooks, many=True).data)
 
-    @extend_schema(request=s.WebhookInput, responses={201: s.WebhookOutput, 415: _E, **ERRORS})
+    @extend_schema(
+        request=s.WebhookInput, responses={201: s.WebhookOutput, 409: _E, 415: _E, **ERRORS}
+    )
     def post(self, request: Request) -> Response:
-        """Register a webhook: it receives every change after the current sequence."""
+        """Register a webhook: it receives every change after the current sequence. A
+        partner at its webhook limit gets 409 `webhook_limit`."""
         data = s.WebhookInput(data=request.data)
         data.is_valid(raise_exception=True)
-        webhook = services.create_webhook(
-            partner=request.auth.partner,
-            url=data.validated_data["url"],
-            secret=data.validated_data["secret"],
-            topics=dict(data.validated_data.get("topics") or {}),
-            start_after=selectors.latest_change()[0],
-        )
+        try:
+            webhook = services.create_webhook(
+                partner=request.auth.partner,
+                url=data.validated_data["url"],
+                secret=data.validated_data["secret"],
+                topics=dict(data.validated_data.get("topics") or {}),
+                start_after=selectors.latest_change()[0],
+            )
+        except services.WebhookLimitReached as exc:
+            raise WebhookLimit(str(exc)) from None
         return Response(s.WebhookOutput(webhook).data, status=http.HTTP_201_CREATED)
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from scoreboard.errors import InvalidChange
+from scoreboard.errors import DomainError, InvalidChange
 
 from . import egress
 from .models import ApiKey, Partner, Scope, Webhook
@@ -109,6 +109,10 @@ def validate_topics(topics: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+class WebhookLimitReached(DomainError):
+    """The partner has as many webhooks as it may (WEBHOOK_MAX_PER_PARTNER)."""
+
+
 @transaction.atomic
 def create_webhook(
     *, partner: Partner, url: str, secret: str, topics: dict[str, Any], start_after: int
@@ -120,7 +124,7 @@ def create_webhook(
     # Locked: two concurrent registrations cannot both slip under the cap.
     Partner.objects.select_for_update().filter(pk=partner.pk).first()
     if Webhook.objects.filter(partner=partner).count() >= cap:
-        raise InvalidChange(f"a partner may register at most {cap} webhooks")
+        raise WebhookLimitReached(f"a partner may register at most {cap} webhooks")
     return Webhook.objects.create(
         partner=partner,
         url=validate_webhook_url(url),

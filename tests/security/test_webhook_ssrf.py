@@ -189,7 +189,7 @@ def test_webhooks_per_partner_are_capped(production: Any, client: APIClient) -> 
         )
         for n in range(3)
     ]
-    assert [a.status_code for a in answers] == [201, 201, 400]
+    assert [a.status_code for a in answers] == [201, 201, 409]
     assert "at most 2 webhooks" in answers[2].json()["detail"]
 
 
