@@ -75,7 +75,10 @@ class QueryInput(serializers.Serializer):
 
 
 class SportFilterInput(QueryInput):
-    sport = serializers.SlugField(required=False, help_text="Sport slug, e.g. football.")
+    # Not trimmed: "R\x1c" (a control character Python counts as space) is not a slug.
+    sport = serializers.SlugField(
+        required=False, trim_whitespace=False, help_text="Sport slug, e.g. football."
+    )
 
 
 class TeamFilterInput(SportFilterInput):
@@ -151,7 +154,7 @@ class EventDetailOutput(EventOutput):
 
 
 class EventFilterInput(QueryInput):
-    sport = serializers.SlugField(required=False, help_text="Sport slug.")
+    sport = serializers.SlugField(required=False, trim_whitespace=False, help_text="Sport slug.")
     competition = QueryInteger(required=False, min_value=1)
     team = QueryInteger(required=False, min_value=1, help_text="Home or away.")
     status = serializers.MultipleChoiceField(

@@ -86,3 +86,13 @@ def test_it_answers_400_to_invalid_or_empty_parameters(world, partner_client, qu
 def test_it_pages_with_a_valid_page_size(world, partner_client) -> None:
     body = partner_client.get("/api/v1/events?page_size=2").json()
     assert len(body["results"]) == 2 and body["next"]
+
+
+def test_a_slug_with_a_control_character_is_a_400_even_with_if_none_match_star(
+    world, partner_client
+) -> None:
+    # "\x1c" is whitespace to Python's strip(): trimmed, "R\x1c" passed as the slug "R" and
+    # `If-None-Match: *` then answered 304 for a query the schema calls invalid.
+    response = partner_client.get("/api/v1/teams?sport=R%1C", HTTP_IF_NONE_MATCH="*")
+    assert response.status_code == 400
+    assert response.json()["error"]
