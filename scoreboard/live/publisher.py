@@ -226,11 +226,6 @@ def round_events(
     return events
 
 
-def send(message: dict[str, Any]) -> bool:
-    """Hand one message to the backplane; False if it must be left for a relay."""
-    return bus.publish(message)
-
-
 def send_all(messages: list[dict[str, Any]]) -> int:
     """Hand a round's messages to the backplane in order; how many were taken."""
     return bus.publish_all(messages)

@@ -18,7 +18,8 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
 from scoreboard import services
-from scoreboard.live.publisher import build_group_message, send
+from scoreboard.live import bus
+from scoreboard.live.publisher import build_group_message
 from scoreboard.models import Change, Event
 from tests.support.asgi_server import AsgiServer
 
@@ -60,7 +61,7 @@ def test_it_delivers_one_change_exactly_once_to_a_viewer_on_each_server(
         # The relay's at-least-once: the same change published again is not shown twice.
         change = await database_sync_to_async(Change.objects.select_related("event").last)()
         message = await database_sync_to_async(build_group_message)([change])
-        await database_sync_to_async(send)(message)
+        await database_sync_to_async(bus.publish)(message)
         await asyncio.sleep(1.0)
         for reader in readers:
             reader.cancel()
