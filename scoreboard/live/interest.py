@@ -64,12 +64,6 @@ def entry(events: Iterable[int], competitions: Iterable[int] = ()) -> str:
     )
 
 
-def watched_events(client: redis.Redis | None = None) -> frozenset[int] | None:
-    """Events some process has event-page viewers for; None if that cannot be known."""
-    pages = watched_pages(client)
-    return None if pages is None else pages.events
-
-
 def watched_pages(client: redis.Redis | None = None) -> Watched | None:
     """Event and competition pages some process has viewers on; None if unknown."""
     if settings.EMBEDDED:

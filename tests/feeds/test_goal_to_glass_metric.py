@@ -18,7 +18,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from scoreboard.feeds.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from scoreboard.feeds.models import ProcessedMessage
-from scoreboard.live.interest import watched_events
+from scoreboard.live.interest import watched_pages
 from scoreboard.models import Change, Event
 from tests.support.asgi_server import REPO, AsgiServer, server_database_url
 
@@ -106,7 +106,9 @@ def test_each_frame_written_for_a_feed_goal_is_one_goal_to_glass_observation(
                 for topics in (f"event.{event.pk}", f"event.{event.pk}", f"sport.{sport}")
             ]
             # The hub tells the publisher which event pages have viewers (interest.py).
-            wait_for(lambda: event.pk in (watched_events() or ()), 10, 0.05, "interest")
+            wait_for(
+                lambda: event.pk in getattr(watched_pages(), "events", ()), 10, 0.05, "interest"
+            )
             before = glass_count(web)
             push(web, messages[1])  # kick-off: the match goes live
             wait_for(
