@@ -20,12 +20,11 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from scoreboard.live import metrics
 from scoreboard.live.hub import CLOSE_TOO_SLOW, Connection, get_hub
-from scoreboard.live.replay import replay_since
+from scoreboard.live.replay import resume
 from scoreboard.live.topics import InvalidTopics, parse_topics
 
 CLOSE_BAD_MESSAGE = 4400
@@ -34,8 +33,6 @@ MAX_CLIENT_MESSAGE = 512  # bytes; the only message a client sends is {"type": "
 # Token bucket: a burst of a few pings, then one every 2 s on average.
 PING_BURST = 5.0
 PING_RATE = 0.5  # tokens per second
-
-RESYNC = json.dumps({"type": "resync"})
 
 
 class BadRequest(ValueError):
@@ -83,20 +80,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # and what the replay already covered is skipped on release.
         hub.register(self.connection, hold=True)
         await self.accept()
-        # The publisher renders an event's detail only while its page is watched.
-        await hub.advertised_for(self.connection)
-        replayed_through = 0
-        if since is not None:
-            replay = await database_sync_to_async(replay_since)(topics=topics, since=since)
-            replayed_through = replay.seq
-            if replay.resync:
-                metrics.REPLAYS.labels(outcome="resync").inc()
-                await self.send(text_data=RESYNC)
-            else:
-                metrics.REPLAYS.labels(outcome="replayed" if replay.text else "current").inc()
-                if replay.text:
-                    await self.send(text_data=replay.text)
-                await self.send(text_data=json.dumps({"type": "replayed", "seq": replay.seq}))
+        texts, replayed_through = await resume(self.connection, topics=topics, since=since)
+        for text in texts:
+            await self.send(text_data=text)
         if not self.connection.closing:
             hub.release(self.connection, replayed_through=replayed_through)
 

@@ -16,18 +16,24 @@ one query each.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db.models import Max
 
 from scoreboard import selectors
+from scoreboard.live import metrics
 from scoreboard.live.fragments import render_cursor
+from scoreboard.live.hub import Connection, get_hub
 from scoreboard.live.standings import COUNTED
 from scoreboard.live.topics import LIVE, competition_topic, detail_event_ids, topics_for_event
 from scoreboard.models import Change, Event
+
+RESYNC = json.dumps({"type": "resync"})
 
 MEMO_SECONDS = 5.0  # a reconnect storm lasts seconds; state newer than `latest` is pushed live
 MEMO_SIZE = 2048
@@ -78,7 +84,6 @@ def forget() -> None:
 def _fragments(event_id: int, version: int) -> tuple[str, str]:
     """(row, detail) of `event_id` at `version` or newer, rendered at most once."""
     from scoreboard.live import fragments
-    from scoreboard.live.hub import get_hub
 
     # The hub keeps what it last fanned out (written on its loop; a dict read is atomic).
     pushed = get_hub().fragments.get(event_id)
@@ -158,3 +163,22 @@ def _replay(*, topics: list[str] | tuple[str, ...], since: int, latest: int) -> 
         return Replay(resync=False, seq=latest)
     parts.append(render_cursor(latest))
     return Replay(resync=False, seq=latest, text="".join(parts), events=replayed)
+
+
+async def resume(
+    connection: Connection, *, topics: list[str], since: int | None
+) -> tuple[list[str], int]:
+    """What a new socket (WebSocket or SSE alike) is sent before its live frames, and the
+    sequence that covers. First it waits until the publisher can know the socket's pages
+    are watched (their details and tables are rendered only then); then, with a cursor,
+    the replay: what the socket missed, or `resync` when that is too much."""
+    await get_hub().advertised_for(connection)
+    if since is None:
+        return [], 0
+    replay = await database_sync_to_async(replay_since)(topics=topics, since=since)
+    if replay.resync:
+        metrics.REPLAYS.labels(outcome="resync").inc()
+        return [RESYNC], replay.seq
+    metrics.REPLAYS.labels(outcome="replayed" if replay.text else "current").inc()
+    texts = [replay.text] if replay.text else []
+    return [*texts, json.dumps({"type": "replayed", "seq": replay.seq})], replay.seq

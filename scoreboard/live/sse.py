@@ -17,12 +17,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from scoreboard.live import metrics
 from scoreboard.live.consumers import BadRequest, parse_query
 from scoreboard.live.hub import Connection, get_hub
-from scoreboard.live.replay import replay_since
+from scoreboard.live.replay import resume
 
 Scope = dict[str, Any]
 RETRY_MS = 2000  # EventSource's own retry; live.js reconnects itself (with the cursor)
@@ -88,18 +86,9 @@ async def live_events(scope: Scope, receive: Any, send: Any) -> None:
                 "more_body": True,
             }
         )
-        replayed_through = 0
-        if since is not None:
-            replay = await database_sync_to_async(replay_since)(topics=topics, since=since)
-            replayed_through = replay.seq
-            if replay.resync:
-                metrics.REPLAYS.labels(outcome="resync").inc()
-                await send_frame({"text": json.dumps({"type": "resync"})})
-            else:
-                metrics.REPLAYS.labels(outcome="replayed" if replay.text else "current").inc()
-                if replay.text:
-                    await send_frame({"text": replay.text})
-                await send_frame({"text": json.dumps({"type": "replayed", "seq": replay.seq})})
+        texts, replayed_through = await resume(connection, topics=topics, since=since)
+        for text in texts:
+            await send_frame({"text": text})
         if not connection.closing:
             hub.release(connection, replayed_through=replayed_through)
         while not closed:  # the hub writes; this only waits for the client to go

@@ -146,16 +146,16 @@ def test_it_delivers_a_change_committed_during_the_replay_exactly_once(
 ) -> None:
     """Register-then-replay: a change racing the replay is neither lost nor doubled."""
     event = live_football_event
-    import scoreboard.live.consumers as consumers
+    import scoreboard.live.replay as replay
 
-    real_replay = consumers.replay_since
+    real_replay = replay.replay_since
 
     def replay_with_a_goal_racing(**kwargs: Any) -> Any:
         result = real_replay(**kwargs)
         services.record_score(event=Event.objects.get(pk=event.pk), side="home", player="Late")
         return result
 
-    monkeypatch.setattr(consumers, "replay_since", replay_with_a_goal_racing)
+    monkeypatch.setattr(replay, "replay_since", replay_with_a_goal_racing)
 
     async def scenario() -> None:
         since = await db(latest_seq)
