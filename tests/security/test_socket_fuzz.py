@@ -23,7 +23,7 @@ from scoreboard.live.consumers import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-EXAMPLES = 10_000  # per test: 10,000 query strings and 10,000 client messages
+EXAMPLES = 5_000  # per test: 5,000 query strings and 5,000 client messages in all
 ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 FUZZ = settings(
     max_examples=EXAMPLES,
